@@ -1,0 +1,75 @@
+//! Responses Rust sends on its own, in the JSON error shape `{code, message, details}`.
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+
+pub type Reply = Response<Full<Bytes>>;
+
+/// Builds `{"code":…,"message":…,"details":…}` with the given status.
+pub fn json_error(status: StatusCode, code: &str, message: &str, details: Option<serde_json::Value>) -> Reply {
+    let mut body = serde_json::json!({ "code": code, "message": message });
+    if let Some(details) = details {
+        body["details"] = details;
+    }
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+pub fn not_found(method: &str, path: &str) -> Reply {
+    json_error(StatusCode::NOT_FOUND, "not_found", &format!("no route for {method} {path}"), None)
+}
+
+pub fn method_not_allowed(method: &str, path: &str, allow: &[String]) -> Reply {
+    let mut response = json_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "unimplemented",
+        &format!("{method} is not allowed on {path}"),
+        Some(serde_json::json!({ "allow": allow })),
+    );
+    if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+pub fn body_too_large(limit: u64) -> Reply {
+    json_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "resource_exhausted",
+        &format!("request body exceeds the {limit}-byte limit"),
+        Some(serde_json::json!({ "limit": limit })),
+    )
+}
+
+pub fn headers_too_large() -> Reply {
+    json_error(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "resource_exhausted",
+        "request head is too large to hand to the application",
+        None,
+    )
+}
+
+pub fn bad_body() -> Reply {
+    json_error(StatusCode::BAD_REQUEST, "invalid_argument", "the request body could not be read", None)
+}
+
+pub fn overloaded(retry_after_seconds: u32) -> Reply {
+    let mut response = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the server is overloaded; retry later",
+        None,
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+    response
+}
+
+pub fn invalid_handler_response(reason: &str) -> Reply {
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &format!("internal error: {reason}"), None)
+}

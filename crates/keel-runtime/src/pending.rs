@@ -1,0 +1,103 @@
+//! Requests handed to JS and not yet answered, indexed by [`RequestId`].
+//!
+//! Invariant: a slot's generation changes every time the slot is freed (answered or
+//! canceled), so an id names at most one request ever, and a late or duplicate response —
+//! whose generation no longer matches — is recognised and dropped.
+
+use std::sync::Mutex;
+
+use keel_core::frame::RequestId;
+use tokio::sync::oneshot;
+
+struct Slot<T> {
+    generation: u32,
+    waiter: Option<oneshot::Sender<T>>,
+}
+
+pub struct PendingTable<T> {
+    slots: Box<[Mutex<Slot<T>>]>,
+    free: Mutex<Vec<u32>>,
+}
+
+fn lock<G>(m: &Mutex<G>) -> std::sync::MutexGuard<'_, G> {
+    // A panic while holding these locks cannot leave the data inconsistent (every critical
+    // section is a single field update), so poisoning is ignored.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<T> PendingTable<T> {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            slots: (0..capacity).map(|_| Mutex::new(Slot { generation: 0, waiter: None })).collect(),
+            free: Mutex::new((0..capacity as u32).rev().collect()),
+        }
+    }
+
+    /// Takes a free slot; `None` when `capacity` requests are already in flight.
+    pub fn acquire(&self) -> Option<(RequestId, oneshot::Receiver<T>)> {
+        let index = lock(&self.free).pop()?;
+        let (tx, rx) = oneshot::channel();
+        let mut slot = lock(&self.slots[index as usize]);
+        slot.waiter = Some(tx);
+        Some((RequestId { index, generation: slot.generation }, rx))
+    }
+
+    /// Frees the slot of `id` if it is still the live request there; returns its waiter.
+    fn take(&self, id: RequestId) -> Option<oneshot::Sender<T>> {
+        let slot = self.slots.get(id.index as usize)?;
+        let waiter = {
+            let mut slot = lock(slot);
+            if slot.generation != id.generation || slot.waiter.is_none() {
+                return None;
+            }
+            slot.generation = slot.generation.wrapping_add(1);
+            slot.waiter.take()
+        };
+        lock(&self.free).push(id.index);
+        waiter
+    }
+
+    /// Delivers `value` to the request `id`. False when the id is stale (already answered,
+    /// canceled, or never issued); the value is then dropped.
+    pub fn complete(&self, id: RequestId, value: T) -> bool {
+        match self.take(id) {
+            Some(waiter) => waiter.send(value).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Abandons `id`. True when it was live (so JS may still be working on it).
+    pub fn cancel(&self, id: RequestId) -> bool {
+        self.take(id).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completes_once_and_rejects_stale_ids() {
+        let table = PendingTable::new(2);
+        let (id, mut rx) = table.acquire().unwrap();
+        assert!(table.complete(id, 7));
+        assert_eq!(rx.try_recv(), Ok(7));
+        assert!(!table.complete(id, 8), "second answer is stale");
+        let (reused, _rx) = table.acquire().unwrap();
+        let (other, _rx2) = table.acquire().unwrap();
+        assert!(reused.index == id.index || other.index == id.index);
+        let same_slot = if reused.index == id.index { reused } else { other };
+        assert_ne!(same_slot.generation, id.generation, "generation moved on");
+        assert!(!table.complete(id, 9), "old id does not reach the new request");
+    }
+
+    #[test]
+    fn capacity_is_a_hard_bound() {
+        let table = PendingTable::<()>::new(1);
+        let (id, _rx) = table.acquire().unwrap();
+        assert!(table.acquire().is_none());
+        assert!(table.cancel(id));
+        assert!(!table.cancel(id));
+        assert!(table.acquire().is_some());
+    }
+}

@@ -1,0 +1,211 @@
+//! Handles one HTTP request: route, read the body, hand the request to JS, await the answer.
+
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{header, Request, Version};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use keel_core::envelope::{BodyLocation, EnvelopeEncoder, HttpVersion, Method, RequestHead, SpanTable};
+use keel_core::frame::{align8, FrameKind, RequestId, REQUEST_HEADER_BYTES};
+use keel_core::ring::{Published, PublishError};
+use keel_core::router::RouteMatch;
+use tokio::time::Instant;
+
+use crate::bridge::Bridge;
+use crate::connection::ConnectionInfo;
+use crate::errors::{self, Reply};
+
+/// Per-thread scratch space so that encoding a request allocates nothing once warm.
+#[derive(Default)]
+struct Scratch {
+    encoder: EnvelopeEncoder,
+    spans: SpanTable,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Frees the pending slot and tells JS, if the request is dropped before it was answered.
+struct CancelOnDrop {
+    bridge: Arc<Bridge>,
+    id: RequestId,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.bridge.cancel(self.id);
+        }
+    }
+}
+
+pub async fn serve(bridge: Arc<Bridge>, conn: Arc<ConnectionInfo>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let _active = conn.activity.begin();
+    Ok(handle(&bridge, &conn, request).await)
+}
+
+async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<Incoming>) -> Reply {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
+    let (endpoint, params) = match bridge.router.route(method, path) {
+        RouteMatch::Found { endpoint, params } => (endpoint, params),
+        RouteMatch::MethodNotAllowed { allow } => return errors::method_not_allowed(method, path, &allow),
+        RouteMatch::NotFound if bridge.config.fallback => (0, Vec::new()),
+        RouteMatch::NotFound => return errors::not_found(method, path),
+    };
+
+    let limit = bridge.config.max_request_body_size;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return errors::body_too_large(limit);
+    }
+    let body = match Limited::new(body, limit as usize).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => return errors::body_too_large(limit),
+        Err(_) => return errors::bad_body(),
+    };
+
+    let deadline = Instant::now() + bridge.config.queue_timeout();
+    let Some((id, reply)) = bridge.wait_for_space(deadline, || bridge.pending.acquire()).await else {
+        return errors::overloaded(bridge.config.retry_after_seconds);
+    };
+    let mut guard = CancelOnDrop { bridge: bridge.clone(), id, armed: false };
+
+    let incoming = IncomingRequest {
+        id,
+        endpoint,
+        method,
+        path,
+        query: parts.uri.query(),
+        authority: parts.uri.authority().map(|a| a.as_str()),
+        headers: &parts.headers,
+        params: &params,
+        body: &body,
+        remote_addr: &conn.remote_addr,
+        version: parts.version,
+    };
+    let mut too_large = false;
+    let published = bridge
+        .wait_for_space(deadline, || match incoming.try_publish(bridge) {
+            Ok(published) => Some(published),
+            Err(PublishError::Full) => None,
+            Err(PublishError::TooLarge) => {
+                too_large = true;
+                Some(Published { position: 0, wake_consumer: false })
+            }
+        })
+        .await;
+    match published {
+        Some(_) if too_large => {
+            bridge.pending.cancel(id);
+            return errors::headers_too_large();
+        }
+        Some(published) => bridge.after_publish(published),
+        None => {
+            bridge.pending.cancel(id);
+            return errors::overloaded(bridge.config.retry_after_seconds);
+        }
+    }
+
+    guard.armed = true;
+    let response = reply.await;
+    guard.armed = false;
+    // The sender is only dropped without a value if the runtime is being torn down.
+    response.unwrap_or_else(|_| errors::overloaded(bridge.config.retry_after_seconds))
+}
+
+/// A request as it is about to be written into the ring.
+struct IncomingRequest<'a> {
+    id: RequestId,
+    endpoint: u32,
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    authority: Option<&'a str>,
+    headers: &'a http::HeaderMap,
+    params: &'a [(&'a str, &'a str)],
+    body: &'a Bytes,
+    remote_addr: &'a str,
+    version: Version,
+}
+
+impl IncomingRequest<'_> {
+    /// Encodes the envelope and publishes the frame in one go (no await: the scratch space is
+    /// thread-local). The body goes inline when the frame stays small, else it is spilled.
+    fn try_publish(&self, bridge: &Bridge) -> Result<Published, PublishError> {
+        SCRATCH.with(|scratch| {
+            let scratch = &mut *scratch.borrow_mut();
+            scratch.spans.clear();
+            for (name, value) in self.headers {
+                scratch.spans.push(name.as_str().as_bytes(), value.as_bytes());
+            }
+            if !self.headers.contains_key(header::HOST) {
+                // HTTP/2 carries the host in :authority; JS expects it as a header.
+                if let Some(authority) = self.authority {
+                    scratch.spans.push(b"host", authority.as_bytes());
+                }
+            }
+            let header_count = scratch.spans.spans.len();
+            for (name, value) in self.params {
+                scratch.spans.push(name.as_bytes(), value.as_bytes());
+            }
+
+            let body_len = self.body.len();
+            let max_frame = bridge.ring.max_frame_bytes();
+            // Estimate the envelope generously before encoding: spans + strings + fixed part.
+            let envelope_estimate = 256 + scratch.spans.strings.len() + 16 * scratch.spans.spans.len()
+                + self.path.len() + self.query.map_or(0, str::len) + self.remote_addr.len();
+            let inline = body_len > 0
+                && body_len <= bridge.config.inline_body_max
+                && REQUEST_HEADER_BYTES + align8(body_len) + envelope_estimate <= max_frame;
+            let location = match (body_len, inline) {
+                (0, _) => BodyLocation::None,
+                (_, true) => BodyLocation::Inline,
+                (_, false) => BodyLocation::Spilled,
+            };
+            let method = Method::from_name(self.method);
+            let head = RequestHead {
+                request_id: self.id.to_u64(),
+                endpoint: self.endpoint,
+                method,
+                method_name: self.method,
+                path: self.path,
+                query: self.query,
+                spans: &scratch.spans,
+                header_count,
+                body_len: body_len as u64,
+                body_location: location,
+                body_offset: if inline { REQUEST_HEADER_BYTES as u32 } else { 0 },
+                remote_addr: self.remote_addr,
+                http_version: match self.version {
+                    Version::HTTP_10 => HttpVersion::Http10,
+                    Version::HTTP_2 => HttpVersion::Http2,
+                    _ => HttpVersion::Http11,
+                },
+            };
+            let envelope = scratch.encoder.encode(&head);
+            let inline_len = if inline { align8(body_len) } else { 0 };
+            let envelope_offset = REQUEST_HEADER_BYTES + inline_len;
+            let frame_len = envelope_offset + envelope.len();
+            let attachment = (location == BodyLocation::Spilled).then(|| self.body.clone());
+            bridge.ring.try_publish(FrameKind::Request, frame_len, attachment, |frame| {
+                frame[8..12].copy_from_slice(&(envelope_offset as u32).to_le_bytes());
+                frame[12..16].copy_from_slice(&(envelope.len() as u32).to_le_bytes());
+                if inline {
+                    frame[REQUEST_HEADER_BYTES..REQUEST_HEADER_BYTES + body_len].copy_from_slice(self.body);
+                }
+                frame[envelope_offset..frame_len].copy_from_slice(envelope);
+            })
+        })
+    }
+}
