@@ -80,7 +80,9 @@ pub fn http_builder(bridge: &Bridge) -> auto::Builder<hyper_util::rt::TokioExecu
         .header_read_timeout(bridge.config.header_read_timeout())
         .keep_alive(true)
         .half_close(false)
-        .pipeline_flush(true);
+        // Pipelined requests are still answered in order; but with pipeline_flush on, hyper
+        // closes a connection that sent malformed HTTP without flushing its automatic 400.
+        .pipeline_flush(false);
     builder.http2().timer(hyper_util::rt::TokioTimer::new());
     builder
 }

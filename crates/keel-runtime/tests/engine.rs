@@ -1,0 +1,300 @@
+//! The engine over real sockets, with a Rust consumer thread standing in for JS. It follows the
+//! same protocol as bindings/core: poll, walk frames, answer, release on the next poll.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use keel_core::envelope::{decode, DecodedRequest};
+use keel_core::frame::{slots_for, FrameKind, RequestId, SLOT_BYTES};
+use keel_core::response::write_frame;
+use keel_runtime::Runtime;
+
+/// What the consumer saw, in order.
+#[derive(Debug)]
+enum Seen {
+    Request(DecodedRequest, Vec<u8>),
+    Cancel(RequestId),
+    Shutdown,
+}
+
+/// How the consumer answers a request; `None` leaves it unanswered.
+type Answer = dyn Fn(&DecodedRequest, &[u8]) -> Option<(u16, Vec<u8>)> + Send + Sync;
+
+struct Harness {
+    runtime: Arc<Runtime>,
+    seen: mpsc::Receiver<Seen>,
+    stop: Arc<AtomicBool>,
+    consumer: Option<thread::JoinHandle<()>>,
+}
+
+impl Harness {
+    fn start(config: &str, answer: Box<Answer>) -> Harness {
+        let runtime = Arc::new(Runtime::open(config.as_bytes()).expect("runtime starts"));
+        let (tx, seen) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let consumer = {
+            let runtime = runtime.clone();
+            let stop = stop.clone();
+            thread::spawn(move || consume(&runtime, &stop, &tx, &*answer))
+        };
+        Harness { runtime, seen, stop, consumer: Some(consumer) }
+    }
+
+    fn port(&self) -> u16 {
+        self.runtime.port()
+    }
+
+    fn next_seen(&self) -> Seen {
+        self.seen.recv_timeout(Duration::from_secs(10)).expect("the consumer saw a frame")
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(consumer) = self.consumer.take() {
+            let _ = consumer.join();
+        }
+    }
+}
+
+fn consume(runtime: &Runtime, stop: &AtomicBool, seen: &mpsc::Sender<Seen>, answer: &Answer) {
+    let (base, len) = runtime.request_ring();
+    let slot_count = len / SLOT_BYTES;
+    let mut head = 0usize;
+    let mut release = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        let ready = runtime.poll(release).expect("poll");
+        release = 0;
+        if ready == 0 {
+            thread::sleep(Duration::from_millis(1));
+            continue;
+        }
+        let mut walked = 0u32;
+        while walked < ready {
+            // SAFETY: the frame at `head` was reported ready and is not released until the next
+            // poll; its length field is the first 4 bytes.
+            let frame_len = unsafe { u32::from_le_bytes(*(base.add(head * SLOT_BYTES) as *const [u8; 4])) } as usize;
+            // SAFETY: a published frame lies within the ring without wrapping.
+            let frame = unsafe { std::slice::from_raw_parts(base.add(head * SLOT_BYTES), frame_len) };
+            let kind = u16::from_le_bytes([frame[4], frame[5]]);
+            let word = |at: usize| u32::from_le_bytes(frame[at..at + 4].try_into().unwrap());
+            if kind == FrameKind::Request as u16 {
+                let (offset, env_len) = (word(8) as usize, word(12) as usize);
+                let request = decode(&frame[offset..offset + env_len]).expect("valid envelope");
+                let body = match request.body_location {
+                    1 => frame[request.body_offset as usize..][..request.body_len as usize].to_vec(),
+                    2 => {
+                        let ptr = runtime.spilled_body(head as u32).expect("spilled body");
+                        // SAFETY: the spill stays alive until this frame's slots are released.
+                        unsafe { std::slice::from_raw_parts(ptr, request.body_len as usize) }.to_vec()
+                    }
+                    _ => Vec::new(),
+                };
+                if let Some((status, reply)) = answer(&request, &body) {
+                    let mut out = Vec::new();
+                    let id = RequestId::from_u64(request.request_id);
+                    write_frame(&mut out, id, status, &[(b"content-type", b"application/octet-stream")], &reply);
+                    runtime.respond(&out).expect("valid frame");
+                }
+                let _ = seen.send(Seen::Request(request, body));
+            } else if kind == FrameKind::Cancel as u16 {
+                let _ = seen.send(Seen::Cancel(RequestId { index: word(8), generation: word(12) }));
+            } else if kind == FrameKind::Shutdown as u16 {
+                let _ = seen.send(Seen::Shutdown);
+            }
+            let slots = slots_for(frame_len);
+            walked += slots as u32;
+            head = (head + slots) % slot_count;
+        }
+        release = ready;
+    }
+}
+
+/// Sends raw bytes and returns everything the server sends until it closes the connection.
+fn exchange(port: u16, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn get(port: u16, path: &str) -> String {
+    exchange(port, format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes())
+}
+
+fn echo_path() -> Box<Answer> {
+    Box::new(|req, body| {
+        let mut reply = format!("{} {} {:?} ", req.method, req.path, req.query).into_bytes();
+        reply.extend_from_slice(body);
+        Some((200, reply))
+    })
+}
+
+const BASE: &str = r#""hostname":"127.0.0.1","port":0,"threads":2"#;
+
+#[test]
+fn requests_reach_the_consumer_and_answers_reach_the_client() {
+    let h = Harness::start(&format!("{{{BASE}}}"), echo_path());
+    let response = get(h.port(), "/a/b?x=1");
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.ends_with("0 /a/b Some(\"x=1\") "), "{response}");
+    let Seen::Request(request, _) = h.next_seen() else { panic!("expected a request") };
+    assert_eq!(request.endpoint, 0);
+    assert!(request.headers.iter().any(|(n, v)| n == b"host" && v == b"t"));
+    assert!(request.remote_addr.starts_with("127.0.0.1:"));
+}
+
+#[test]
+fn routes_are_matched_in_rust_with_404_and_405() {
+    let config = format!(
+        r#"{{{BASE},"fallback":false,"routes":[{{"method":"GET","path":"/hello"}},{{"method":"POST","path":"/users/:id"}}]}}"#
+    );
+    let h = Harness::start(&config, echo_path());
+    assert!(get(h.port(), "/hello").contains("\r\n\r\n0 /hello"));
+    let missing = get(h.port(), "/nope");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    assert!(missing.contains(r#"{"code":"not_found","message":"no route for GET /nope"}"#), "{missing}");
+    let wrong = get(h.port(), "/users/7");
+    assert!(wrong.starts_with("HTTP/1.1 405"), "{wrong}");
+    assert!(wrong.contains("allow: POST"), "{wrong}");
+    let posted = exchange(h.port(), b"POST /users/7 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+    assert!(posted.ends_with("2 /users/7 None hi"), "{posted}");
+    let Seen::Request(request, body) = h.next_seen() else { panic!() };
+    assert_eq!(request.endpoint, 1);
+    let Seen::Request(request, body2) = h.next_seen() else { panic!() };
+    assert_eq!((request.endpoint, body.len(), body2.as_slice()), (2, 0, &b"hi"[..]));
+    assert_eq!(request.params, vec![(b"id".to_vec(), b"7".to_vec())]);
+}
+
+#[test]
+fn bodies_over_the_limit_get_413_and_large_ones_spill_intact() {
+    let h = Harness::start(&format!(r#"{{{BASE},"maxRequestBodySize":300000}}"#), echo_path());
+    let over = exchange(h.port(), b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 300001\r\n\r\n");
+    assert!(over.starts_with("HTTP/1.1 413"), "{over}");
+    assert!(over.contains(r#""code":"resource_exhausted""#), "{over}");
+
+    let body: Vec<u8> = (0..250_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut request = format!("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+    request.extend_from_slice(&body);
+    let response = exchange(h.port(), &request);
+    assert!(response.starts_with("HTTP/1.1 200"), "{}", &response[..100.min(response.len())]);
+    assert!(response.ends_with(std::str::from_utf8(&body).unwrap()));
+    let Seen::Request(request, seen_body) = h.next_seen() else { panic!() };
+    assert_eq!(request.body_location, 2, "a 250 KB body is spilled, not copied into the ring");
+    assert_eq!(seen_body, body);
+}
+
+#[test]
+fn a_client_that_leaves_produces_a_cancel_and_its_late_answer_is_dropped() {
+    let h = Harness::start(&format!("{{{BASE}}}"), Box::new(|_, _| None));
+    {
+        let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+        stream.write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let Seen::Request(request, _) = h.next_seen() else { panic!() };
+        drop(stream);
+        let Seen::Cancel(id) = h.next_seen() else { panic!("expected a cancel") };
+        assert_eq!(id, RequestId::from_u64(request.request_id));
+        let mut late = Vec::new();
+        write_frame(&mut late, id, 200, &[], b"late");
+        assert_eq!(h.runtime.respond(&late).unwrap(), 1, "parsed, then dropped as stale");
+    }
+    let h2 = Harness::start(&format!("{{{BASE}}}"), echo_path());
+    assert!(get(h2.port(), "/still-fine").starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn a_full_pending_table_sheds_with_503_and_retry_after() {
+    let config = format!(r#"{{{BASE},"maxInflight":2,"queueTimeoutMs":200,"retryAfterSeconds":3}}"#);
+    let h = Harness::start(&config, Box::new(|_, _| None));
+    let hold: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+            s.write_all(b"GET /hold HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    for _ in 0..2 {
+        assert!(matches!(h.next_seen(), Seen::Request(..)));
+    }
+    let shed = get(h.port(), "/more");
+    assert!(shed.starts_with("HTTP/1.1 503"), "{shed}");
+    assert!(shed.contains("retry-after: 3"), "{shed}");
+    assert!(shed.contains(r#""code":"unavailable""#), "{shed}");
+    drop(hold);
+}
+
+#[test]
+fn graceful_shutdown_finishes_in_flight_work_refuses_new_connections_then_reports() {
+    let answer_now = Arc::new(AtomicBool::new(false));
+    let gate = answer_now.clone();
+    let h = Harness::start(
+        &format!("{{{BASE}}}"),
+        Box::new(move |_, _| gate.load(Ordering::SeqCst).then(|| (200, b"done".to_vec()))),
+    );
+    let port = h.port();
+    let mut in_flight = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    in_flight.write_all(b"GET /work HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let Seen::Request(request, _) = h.next_seen() else { panic!() };
+    h.runtime.shutdown(Duration::from_secs(10));
+    thread::sleep(Duration::from_millis(100));
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "new connections are refused");
+    let mut out = Vec::new();
+    write_frame(&mut out, RequestId::from_u64(request.request_id), 200, &[], b"done");
+    h.runtime.respond(&out).unwrap();
+    let mut response = String::new();
+    in_flight.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = in_flight.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 200") && response.ends_with("done"), "{response}");
+    assert!(matches!(h.next_seen(), Seen::Shutdown));
+    answer_now.store(true, Ordering::SeqCst);
+}
+
+#[test]
+fn malformed_http_gets_400_and_the_connection_closes() {
+    let h = Harness::start(&format!("{{{BASE}}}"), echo_path());
+    let malformed: [&[u8]; 5] = [
+        b"GARBAGE\r\n\r\n",
+        b"GET /x HTTP/1.1\r\nBad Header\r\n\r\n",
+        b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+    ];
+    for request in malformed {
+        // `exchange` reads to EOF, so returning at all proves the server closed the connection.
+        let response = exchange(h.port(), request);
+        assert!(response.starts_with("HTTP/1.1 400"), "{request:?} => {response:?}");
+        assert!(response.contains("connection: close"), "{response:?}");
+    }
+    // The server is unharmed.
+    assert!(get(h.port(), "/ok").starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn a_bad_config_is_refused_with_a_reason() {
+    let err = Runtime::open(br#"{"port":"x"}"#).err().expect("rejected");
+    assert!(err.to_string().contains("invalid runtime config"), "{err}");
+    let err = Runtime::open(br#"{"routes":[{"path":"no-slash"}]}"#).err().expect("rejected");
+    assert!(err.to_string().contains("must start with '/'"), "{err}");
+}
+
+
+#[test]
+fn pipelined_requests_are_answered_in_order_on_one_connection() {
+    let h = Harness::start(&format!("{{{BASE}}}"), echo_path());
+    let response = exchange(
+        h.port(),
+        b"GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /second HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let first = response.find("/first").expect("first answered");
+    let second = response.find("/second").expect("second answered");
+    assert!(first < second, "{response}");
+    assert_eq!(response.matches("HTTP/1.1 200 OK").count(), 2, "{response}");
+}
