@@ -298,3 +298,63 @@ fn pipelined_requests_are_answered_in_order_on_one_connection() {
     assert!(first < second, "{response}");
     assert_eq!(response.matches("HTTP/1.1 200 OK").count(), 2, "{response}");
 }
+
+/// Reads until EOF or `limit`; returns what arrived and whether the server closed the socket.
+fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut out = Vec::new();
+    let closed = stream.read_to_end(&mut out).is_ok();
+    (String::from_utf8_lossy(&out).into_owned(), closed)
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let h = Harness::start(&format!(r#"{{{BASE},"idleTimeoutMs":300}}"#), echo_path());
+    let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    stream.write_all(b"GET /once HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(closed, "the idle connection was closed by the server");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(250) && waited < Duration::from_secs(3), "{waited:?}");
+}
+
+#[test]
+fn a_slow_request_head_is_cut_off_by_the_header_read_timeout() {
+    let h = Harness::start(&format!(r#"{{{BASE},"headerReadTimeoutMs":300}}"#), echo_path());
+    let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    stream.write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(closed, "the connection was closed; got {response:?}");
+    assert!(!response.contains("200 OK"), "{response}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn http2_with_prior_knowledge_is_served_too() {
+    let h = Harness::start(&format!("{{{BASE}}}"), echo_path());
+    let port = h.port();
+    let client = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (status, version, body) = client.block_on(async move {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io).await.unwrap();
+        tokio::spawn(connection);
+        let request = http::Request::get(format!("http://127.0.0.1:{port}/over/h2?q=1"))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        let (status, version) = (response.status(), response.version());
+        let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+        (status, version, body)
+    });
+    assert_eq!(status, 200);
+    assert_eq!(version, http::Version::HTTP_2);
+    assert_eq!(&body[..], b"0 /over/h2 Some(\"q=1\") ");
+    let Seen::Request(request, _) = h.next_seen() else { panic!() };
+    assert_eq!(request.http_version, 2);
+    assert!(request.headers.iter().any(|(n, v)| n == b"host" && v.starts_with(b"127.0.0.1:")), "{:?}", request.headers);
+}
