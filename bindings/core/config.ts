@@ -1,0 +1,142 @@
+// Checks `serve()` options and turns them into the runtime config JSON (docs/ARCHITECTURE.md,
+// "Runtime config") plus the handler table that endpoint ids index into.
+
+import type { ErrorHandler, Handler, ServeOptions } from "./types.js";
+
+/** The JSON `keel_open` takes. Absent fields take the runtime's defaults. */
+export type RuntimeConfig = {
+  hostname: string;
+  port: number;
+  idleTimeoutMs?: number;
+  routes: Array<{ method: string; path: string }>;
+  fallback: boolean;
+} & { [K in PassThroughOption]?: number };
+
+export interface ServerPlan {
+  config: RuntimeConfig;
+  /** Index = endpoint id: 0 is `fetch` (the fallback), routes count from 1 in config order. */
+  handlers: Array<Handler | undefined>;
+  onError: ErrorHandler | undefined;
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]);
+
+/** Options copied to the config as they are: positive integers. */
+const PASS_THROUGH = [
+  "threads",
+  "maxRequestBodySize",
+  "headerReadTimeoutMs",
+  "requestRingBytes",
+  "responseBufferBytes",
+  "inlineBodyMax",
+  "maxInflight",
+  "maxConnections",
+  "queueTimeoutMs",
+  "retryAfterSeconds",
+] as const;
+
+type PassThroughOption = (typeof PASS_THROUGH)[number];
+
+const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "fetch", "routes", "error", "idleTimeout", ...PASS_THROUGH]);
+
+export function planServer(options: ServeOptions): ServerPlan {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("serve() takes an options object, e.g. serve({ port: 3000, fetch: (req) => new Response(\"hi\") }).");
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new TypeError(`serve(): unknown option "${key}". Known options: ${[...KNOWN_OPTIONS].join(", ")}.`);
+    }
+  }
+  const { fetch, routes, error } = options;
+  if (fetch !== undefined && typeof fetch !== "function") {
+    throw new TypeError(`serve(): "fetch" must be a function (req, server) => Response, got ${typeof fetch}.`);
+  }
+  if (error !== undefined && typeof error !== "function") {
+    throw new TypeError(`serve(): "error" must be a function (error) => Response, got ${typeof error}.`);
+  }
+  if (fetch === undefined && routes === undefined) {
+    throw new TypeError('serve() needs something to answer with: pass "fetch" (a handler for every request), "routes", or both.');
+  }
+
+  const config: RuntimeConfig = {
+    hostname: hostnameOption(options.hostname),
+    port: portOption(options.port),
+    routes: [],
+    fallback: fetch !== undefined,
+  };
+  for (const key of PASS_THROUGH) {
+    const value = options[key];
+    if (value !== undefined) config[key] = positiveInteger(key, value);
+  }
+  if (options.idleTimeout !== undefined) {
+    const seconds = options.idleTimeout;
+    if (typeof seconds !== "number" || !(seconds > 0) || !Number.isFinite(seconds)) {
+      throw new TypeError(`serve(): "idleTimeout" is in seconds and must be a positive number, got ${String(seconds)}.`);
+    }
+    config.idleTimeoutMs = Math.round(seconds * 1000);
+  }
+
+  const handlers: Array<Handler | undefined> = [fetch];
+  if (routes !== undefined) addRoutes(routes, config, handlers);
+  return { config, handlers, onError: error };
+}
+
+function addRoutes(routes: NonNullable<ServeOptions["routes"]>, config: RuntimeConfig, handlers: Array<Handler | undefined>): void {
+  if (routes === null || typeof routes !== "object") {
+    throw new TypeError('serve(): "routes" must be an object like { "/users/:id": handler }.');
+  }
+  for (const [path, route] of Object.entries(routes)) {
+    if (!path.startsWith("/")) {
+      const methodFirst = /^([A-Za-z]+)\s+(\/.*)$/.exec(path);
+      const hint = methodFirst
+        ? ` For one method, write { "${methodFirst[2]}": { ${methodFirst[1]!.toUpperCase()}: handler } }.`
+        : "";
+      throw new TypeError(`serve(): route "${path}" must be a path starting with "/", like "/users/:id".${hint}`);
+    }
+    if (typeof route === "function") {
+      handlers.push(route);
+      config.routes.push({ method: "*", path });
+      continue;
+    }
+    if (route === null || typeof route !== "object") {
+      throw new TypeError(
+        `serve(): routes["${path}"] must be a handler or an object of handlers per method, like { GET: handler, POST: handler }.`,
+      );
+    }
+    for (const [method, handler] of Object.entries(route)) {
+      if (!METHODS.has(method)) {
+        throw new TypeError(`serve(): routes["${path}"] has the key "${method}"; keys are HTTP methods in capitals, like GET or POST.`);
+      }
+      if (typeof handler !== "function") {
+        throw new TypeError(`serve(): routes["${path}"].${method} must be a handler function, got ${typeof handler}.`);
+      }
+      handlers.push(handler);
+      config.routes.push({ method, path });
+    }
+  }
+}
+
+function portOption(port: ServeOptions["port"]): number {
+  if (port === undefined) return 3000;
+  const value = typeof port === "string" && port.trim() !== "" ? Number(port) : port;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new TypeError(`serve(): "port" must be an integer from 0 to 65535 (0 picks a free port), got ${JSON.stringify(port)}.`);
+  }
+  return value;
+}
+
+function hostnameOption(hostname: ServeOptions["hostname"]): string {
+  if (hostname === undefined) return "0.0.0.0";
+  if (typeof hostname !== "string" || hostname === "") {
+    throw new TypeError(`serve(): "hostname" must be an address such as "127.0.0.1" or "0.0.0.0", got ${JSON.stringify(hostname)}.`);
+  }
+  return hostname;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`serve(): "${name}" must be a positive integer, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,188 @@
+// Calls handlers and sends what they answer.
+//
+// A synchronous answer is written into the response buffer at once and committed with the rest
+// of the batch. An asynchronous one (a promise, or a Response whose body must be awaited) is
+// tracked by request id until it settles, so that a CANCEL frame can find it: the request's
+// signal fires and whatever it answers later is not written at all.
+
+import { APIError, INTERNAL_ERROR_BODY } from "./errors.js";
+import type { KeelRequest } from "./request.js";
+import type { ResponseLike, ResponseWriter } from "./response.js";
+import type { ErrorHandler, Handler, Server } from "./types.js";
+
+const APPLICATION_JSON = "application/json";
+
+export class Dispatcher {
+  private readonly handlers: ReadonlyArray<Handler | undefined>;
+  private readonly server: Server;
+  private readonly writer: ResponseWriter;
+  private readonly onError: ErrorHandler | undefined;
+  /** Requests with an answer still to come, by `inflightKey`. */
+  private readonly inflight = new Map<number, KeelRequest>();
+  private flushQueued = false;
+
+  constructor(handlers: ReadonlyArray<Handler | undefined>, server: Server, writer: ResponseWriter, onError?: ErrorHandler) {
+    this.handlers = handlers;
+    this.server = server;
+    this.writer = writer;
+    this.onError = onError;
+  }
+
+  /** Requests whose answer is still to come. */
+  get pending(): number {
+    return this.inflight.size;
+  }
+
+  /** Runs the handler for `endpoint`. On return, `req.settled` tells whether it is done. */
+  dispatch(req: KeelRequest, endpoint: number): void {
+    const handler = this.handlers[endpoint];
+    let result: unknown;
+    try {
+      if (handler === undefined) throw new Error(`Keel received a request for endpoint ${endpoint}, which has no handler.`);
+      result = handler(req, this.server);
+    } catch (error) {
+      req.settled = true;
+      this.fail(req, error, true);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+      void this.answerLater(req, result, true);
+      return;
+    }
+    req.settled = true;
+    this.answer(req, result, true);
+  }
+
+  /** The client of request (idLow, idHigh) went away. Unknown ids are already answered. */
+  cancel(idLow: number, idHigh: number): void {
+    const key = inflightKey(idLow, idHigh);
+    const req = this.inflight.get(key);
+    if (req === undefined) return;
+    this.inflight.delete(key);
+    req.cancel();
+  }
+
+  /** The runtime is gone: every request still waiting for an answer is canceled. */
+  cancelAll(): void {
+    for (const req of this.inflight.values()) req.cancel();
+    this.inflight.clear();
+  }
+
+  /**
+   * Sends `result`, the value a handler (or, when `fromHandler` is false, the error handler)
+   * answered with. Failures to send it become error responses.
+   */
+  private answer(req: KeelRequest, result: unknown, fromHandler: boolean): void {
+    if (req.canceled) return;
+    if (result instanceof Response) {
+      this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+      void this.answerWithResponse(req, result, fromHandler);
+      return;
+    }
+    try {
+      this.writer.writeResponseLike(req.idLow, req.idHigh, result as ResponseLike);
+    } catch (error) {
+      this.fail(req, error, fromHandler);
+    }
+  }
+
+  private async answerLater(req: KeelRequest, pending: PromiseLike<unknown>, fromHandler: boolean): Promise<void> {
+    let result: unknown;
+    try {
+      result = await pending;
+    } catch (error) {
+      req.settled = true;
+      this.settle(req);
+      this.fail(req, error, fromHandler);
+      return;
+    }
+    req.settled = true;
+    this.settle(req);
+    this.answer(req, result, fromHandler);
+  }
+
+  private async answerWithResponse(req: KeelRequest, response: Response, fromHandler: boolean): Promise<void> {
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      this.settle(req);
+      this.fail(req, error, fromHandler);
+      return;
+    }
+    this.settle(req);
+    if (req.canceled) return;
+    try {
+      this.writer.write(req.idLow, req.idHigh, response.status, response.headers, body, null);
+    } catch (error) {
+      this.fail(req, error, fromHandler);
+    }
+  }
+
+  /**
+   * Answers a throw: an APIError with its status and JSON body; anything else is logged once
+   * and handed to the error handler if there is one, else answered 500 without details.
+   */
+  private fail(req: KeelRequest, error: unknown, fromHandler: boolean): void {
+    if (req.canceled) return;
+    if (error instanceof APIError) {
+      this.writer.write(req.idLow, req.idHigh, error.status, undefined, JSON.stringify(error), APPLICATION_JSON);
+      return;
+    }
+    if (fromHandler && this.onError !== undefined) {
+      console.error("keel: a handler threw; passing the error to serve({ error }).", error);
+      let result: unknown;
+      try {
+        result = this.onError(error);
+      } catch (handlerError) {
+        this.fail(req, handlerError, false);
+        return;
+      }
+      if (isPromiseLike(result)) {
+        this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+        void this.answerLater(req, result, false);
+      } else {
+        this.answer(req, result, false);
+      }
+      return;
+    }
+    console.error(
+      fromHandler ? "keel: a handler threw; answered 500." : "keel: serve({ error }) failed too; answered 500.",
+      error,
+    );
+    this.writer.write(req.idLow, req.idHigh, 500, undefined, INTERNAL_ERROR_BODY, APPLICATION_JSON);
+  }
+
+  /** An asynchronous answer arrived: stop tracking it and commit it soon, with its neighbours. */
+  private settle(req: KeelRequest): void {
+    this.inflight.delete(inflightKey(req.idLow, req.idHigh));
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushAnswers);
+    }
+  }
+
+  private readonly flushAnswers = (): void => {
+    this.flushQueued = false;
+    this.writer.flush();
+  };
+}
+
+/**
+ * A Map key for a request id that is exact without BigInt: the slot index (32 bits) plus the
+ * generation's low 21 bits, 53 bits in all. Two ids in flight at once that share a slot differ
+ * by only a few generations (a slot is reused only after its previous request was answered or
+ * canceled), so they never share the low 21 bits.
+ */
+function inflightKey(idLow: number, idHigh: number): number {
+  return (idHigh & 0x1f_ffff) * 0x1_0000_0000 + idLow;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

@@ -1,0 +1,16 @@
+// The public surface shared by every runtime's entry point (which adds `serve`).
+
+export { APIError, ERROR_STATUS, type ErrorBody, type ErrorCode } from "./errors.js";
+export type { RequestHeaders } from "./headers.js";
+export type { KeelRequest } from "./request.js";
+export type { HeadersLike, ResponseLike } from "./response.js";
+export type {
+  ErrorHandler,
+  Handler,
+  HandlerResult,
+  Method,
+  RouteHandler,
+  ServeOptions,
+  Server,
+  StopOptions,
+} from "./types.js";

@@ -1,0 +1,198 @@
+// The request a handler receives: a small, Fetch-shaped object whose fields are read lazily
+// from the envelope in the request ring.
+//
+// Lifetime: the envelope points into the ring only while the frame's slots are held. The
+// consumer calls `detach()` on every request whose handler is still running before it releases
+// those slots, so the fields stay readable for as long as anyone holds the request.
+
+import { BodyLocation, PARAM_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
+import { RequestHeaders } from "./headers.js";
+import { decodeUtf8 } from "./text.js";
+
+const EMPTY_BODY = new Uint8Array(0);
+
+export class KeelRequest {
+  /** @internal The envelope this request reads from. */
+  readonly envelope: RequestEnvelope;
+  /** @internal Request id, low word: the pending-table slot in Rust. */
+  readonly idLow: number;
+  /** @internal Request id, high word: the slot's generation. */
+  readonly idHigh: number;
+  /** @internal Set once the client went away: the response will be dropped. */
+  canceled = false;
+  /** @internal Set once the handler has returned or settled; no reads are expected after. */
+  settled = false;
+
+  /** host[:port] for `url` when the request carries no Host header. */
+  private readonly fallbackAuthority: string;
+  private ownedBody: Uint8Array | null = null;
+  private consumed = false;
+  private cachedMethod: string | undefined;
+  private cachedUrl: string | undefined;
+  private cachedHeaders: RequestHeaders | undefined;
+  private cachedParams: Record<string, string> | undefined;
+  private abortController: AbortController | undefined;
+
+  /** @internal */
+  constructor(envelope: RequestEnvelope, fallbackAuthority: string) {
+    this.envelope = envelope;
+    this.idLow = envelope.requestIdLow;
+    this.idHigh = envelope.requestIdHigh;
+    this.fallbackAuthority = fallbackAuthority;
+  }
+
+  get method(): string {
+    return (this.cachedMethod ??= this.envelope.method);
+  }
+
+  /** The absolute URL, `http://` + Host (or the server's address) + path + `?query`. */
+  get url(): string {
+    if (this.cachedUrl === undefined) {
+      const authority = this.headers.get("host") ?? this.fallbackAuthority;
+      const query = this.envelope.query;
+      const search = query === undefined ? "" : `?${query}`;
+      this.cachedUrl = `http://${authority}${this.envelope.path}${search}`;
+    }
+    return this.cachedUrl;
+  }
+
+  /** The path as received (percent-encoded, no query): what `new URL(req.url).pathname` gives. */
+  get pathname(): string {
+    return this.envelope.path;
+  }
+
+  get headers(): RequestHeaders {
+    return (this.cachedHeaders ??= new RequestHeaders(this.envelope));
+  }
+
+  /** Path parameters of the matched route, percent-decoded: `/users/:id` → `{ id }`. */
+  get params(): Record<string, string> {
+    return (this.cachedParams ??= this.readParams());
+  }
+
+  /** "ip:port" of the client. */
+  get remoteAddr(): string {
+    return this.envelope.remoteAddr;
+  }
+
+  /** "1.0", "1.1" or "2". */
+  get httpVersion(): string {
+    return this.envelope.httpVersion;
+  }
+
+  /** Aborted when the client goes away before the response is sent. */
+  get signal(): AbortSignal {
+    if (this.abortController === undefined) {
+      this.abortController = new AbortController();
+      if (this.canceled) this.abortController.abort(clientGone());
+    }
+    return this.abortController.signal;
+  }
+
+  get bodyUsed(): boolean {
+    return this.consumed;
+  }
+
+  async text(): Promise<string> {
+    const body = this.takeBody();
+    return decodeUtf8(body, 0, body.length);
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    return (await this.bytes()).buffer as ArrayBuffer;
+  }
+
+  /** The body in a Uint8Array of its own (byteOffset 0, its whole buffer). */
+  async bytes(): Promise<Uint8Array> {
+    const owned = this.ownedBody;
+    const body = this.takeBody();
+    return body === owned ? body : body.slice();
+  }
+
+  /** A standard `Request` with the same method, URL, headers, body and signal. */
+  toRequest(): Request {
+    const method = this.method;
+    const hasBody = method !== "GET" && method !== "HEAD";
+    return new Request(this.url, {
+      method,
+      headers: this.headers.toHeaders(),
+      body: hasBody ? (this.takeBody().slice() as Uint8Array<ArrayBuffer>) : null,
+      signal: this.signal,
+    });
+  }
+
+  /** @internal Keeps the body that Rust spilled outside the ring (a copy JS owns). */
+  adoptBody(body: Uint8Array): void {
+    this.ownedBody = body;
+  }
+
+  /** @internal Moves the frame out of the ring before its slots are released. */
+  detach(): void {
+    this.envelope.detach();
+  }
+
+  /**
+   * @internal The handler is done and the frame's slots are being released: fields not read
+   * by now can no longer be read (they throw). The body, if still owned, stays readable.
+   */
+  expire(): void {
+    this.envelope.expire();
+  }
+
+  /** @internal The client went away: fire the signal (if anyone made one). */
+  cancel(): void {
+    if (this.canceled) return;
+    this.canceled = true;
+    this.abortController?.abort(clientGone());
+  }
+
+  /** The body bytes, once: the owned copy, a view of the inline body, or an empty array. */
+  private takeBody(): Uint8Array {
+    if (this.consumed) {
+      throw new TypeError("Body already used: a request body can be read once (text, json, arrayBuffer, bytes).");
+    }
+    this.consumed = true;
+    const owned = this.ownedBody;
+    if (owned !== null) {
+      this.ownedBody = null;
+      return owned;
+    }
+    const envelope = this.envelope;
+    if (envelope.bodyLocation !== BodyLocation.Inline) return EMPTY_BODY;
+    const start = envelope.inlineBodyStart;
+    return envelope.bytes.subarray(start, start + envelope.bodyLen);
+  }
+
+  private readParams(): Record<string, string> {
+    const params: Record<string, string> = {};
+    const envelope = this.envelope;
+    for (let i = 0, n = envelope.spanCount(PARAM_SPANS); i < n; i++) {
+      const name = this.paramText(i, SpanPart.Name);
+      params[name] = percentDecode(this.paramText(i, SpanPart.Value));
+    }
+    return params;
+  }
+
+  private paramText(i: number, part: SpanPart): string {
+    const envelope = this.envelope;
+    const start = envelope.spanStart(PARAM_SPANS, i, part);
+    return decodeUtf8(envelope.bytes, start, envelope.spanLength(PARAM_SPANS, i, part));
+  }
+}
+
+function percentDecode(raw: string): string {
+  if (!raw.includes("%")) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a malformed escape is kept as sent rather than failing the request
+  }
+}
+
+function clientGone(): DOMException {
+  return new DOMException("The client closed the connection before the response was sent.", "AbortError");
+}

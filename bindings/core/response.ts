@@ -1,0 +1,349 @@
+// Turns handler results into response frames in the shared response buffer
+// (docs/ARCHITECTURE.md, "Response buffer").
+//
+// Frames are appended at 8-byte aligned offsets; `flush()` hands everything written so far to
+// Rust with one commit, after which the whole buffer is free again. A frame that does not fit
+// behind the ones already written triggers a commit and is retried at offset 0; a frame larger
+// than the whole buffer is encoded into memory of its own and handed over with `respond`.
+
+/** The two calls of the native runtime that take response frames. */
+export interface ResponseSink {
+  commit(bytes: number): number;
+  respond(frame: Uint8Array): number;
+}
+
+/** Header shapes a plain-object result may use. */
+export type HeadersLike =
+  | Headers
+  | ReadonlyArray<readonly [string, string]>
+  | Readonly<Record<string, string | number | readonly string[] | undefined>>;
+
+/** A response given as a plain object instead of a `Response`. */
+export interface ResponseLike {
+  /** 200 when absent. */
+  status?: number;
+  headers?: HeadersLike;
+  /**
+   * A string is sent as text/plain;charset=utf-8, bytes (Uint8Array, ArrayBuffer, any typed
+   * array) as application/octet-stream, null or undefined as an empty body, and anything else
+   * as JSON (application/json). A content-type in `headers` wins over these defaults.
+   */
+  body?: unknown;
+}
+
+interface FrameFields {
+  idLow: number;
+  idHigh: number;
+  status: number;
+  headers: HeadersLike | undefined;
+  body: Uint8Array | string;
+  defaultContentType: string | null;
+}
+
+const FRAME_HEADER_BYTES = 24;
+const MAX_HEADER_FIELD = 0xffff; // name_len and value_len are u16
+
+const TEXT_PLAIN = "text/plain;charset=utf-8";
+const OCTET_STREAM = "application/octet-stream";
+const APPLICATION_JSON = "application/json";
+
+/** Strings up to this length are encoded by the ASCII loop before falling back to encodeInto. */
+const SHORT_STRING = 256;
+/** Longer string bodies are encoded up front so that their exact size is known. */
+const LONG_STRING = 16 * 1024;
+
+/** Extra room, beyond the body, given to a frame encoded outside the shared buffer. */
+const OWN_FRAME_SLACK = 64 * 1024;
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/** RFC 9110 tchar: the characters allowed in a header name. */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TOKEN[c.charCodeAt(0)] = 1;
+}
+
+export class ResponseWriter {
+  private readonly shared: Uint8Array;
+  private readonly sharedView: DataView;
+  private readonly sink: ResponseSink;
+  /** End of the last complete frame in `shared` (8-byte aligned). */
+  private used = 0;
+  /** Set by `close()`: the buffer's memory is gone, so writes are dropped. */
+  private closed = false;
+
+  /** The response being written (reused: one writer, one response at a time). */
+  private readonly frame: FrameFields = {
+    idLow: 0,
+    idHigh: 0,
+    status: 0,
+    headers: undefined,
+    body: EMPTY,
+    defaultContentType: null,
+  };
+  // Where the frame is being encoded, the cursor, and what has been seen so far.
+  private out: Uint8Array;
+  private outView: DataView;
+  private pos = 0;
+  private limit = 0;
+  private fits = true;
+  private headerCount = 0;
+  private hasContentType = false;
+
+  constructor(buffer: ArrayBuffer, sink: ResponseSink) {
+    this.shared = new Uint8Array(buffer, 0, buffer.byteLength & ~7);
+    this.sharedView = new DataView(buffer);
+    this.sink = sink;
+    this.out = this.shared;
+    this.outView = this.sharedView;
+  }
+
+  /** Writes a plain-object result; see `ResponseLike.body` for how bodies are sent. */
+  writeResponseLike(idLow: number, idHigh: number, result: ResponseLike): void {
+    if (result === null || typeof result !== "object") {
+      throw new TypeError(
+        `A handler returned ${describe(result)}; return a Response or an object like { status, headers, body }.`,
+      );
+    }
+    const { status = 200, headers, body } = result;
+    if (result.status === undefined && headers === undefined && body === undefined && hasKeys(result)) {
+      throw new TypeError(
+        "A handler returned an object with none of status, headers or body; to send it as JSON, return { body: value }.",
+      );
+    }
+    if (body === undefined || body === null) return this.write(idLow, idHigh, status, headers, EMPTY, null);
+    if (typeof body === "string") return this.write(idLow, idHigh, status, headers, body, TEXT_PLAIN);
+    if (body instanceof Uint8Array) return this.write(idLow, idHigh, status, headers, body, OCTET_STREAM);
+    if (body instanceof ArrayBuffer) {
+      return this.write(idLow, idHigh, status, headers, new Uint8Array(body), OCTET_STREAM);
+    }
+    if (ArrayBuffer.isView(body)) {
+      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      return this.write(idLow, idHigh, status, headers, bytes, OCTET_STREAM);
+    }
+    if (body instanceof ReadableStream || body instanceof Blob) {
+      throw new TypeError("A response body that is a stream or a Blob must be returned inside a Response.");
+    }
+    const json = JSON.stringify(body);
+    if (json === undefined) throw new TypeError(`A response body of ${describe(body)} cannot be sent as JSON.`);
+    this.write(idLow, idHigh, status, headers, json, APPLICATION_JSON);
+  }
+
+  /**
+   * Writes one frame. Throws a TypeError naming the problem for an invalid status or header;
+   * nothing is written then. `defaultContentType` is added unless the headers carry one.
+   * content-length and transfer-encoding from the headers are left out: `body` decides framing.
+   */
+  write(
+    idLow: number,
+    idHigh: number,
+    status: number,
+    headers: HeadersLike | undefined,
+    body: Uint8Array | string,
+    defaultContentType: string | null,
+  ): void {
+    if (this.closed) return;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new TypeError(`Response status must be an integer from 200 to 599, got ${describe(status)}.`);
+    }
+    const frame = this.frame;
+    frame.idLow = idLow;
+    frame.idHigh = idHigh;
+    frame.status = status;
+    frame.headers = headers;
+    frame.body = typeof body === "string" && body.length > LONG_STRING ? encoder.encode(body) : body;
+    frame.defaultContentType = defaultContentType;
+    try {
+      this.place();
+    } finally {
+      frame.headers = undefined; // keep nothing of the response alive
+      frame.body = EMPTY;
+    }
+  }
+
+  /** Hands every frame written so far to Rust (one commit). */
+  flush(): void {
+    if (this.used === 0 || this.closed) return;
+    const bytes = this.used;
+    this.used = 0; // Rust has consumed the buffer when commit returns, even when it throws
+    this.sink.commit(bytes);
+  }
+
+  /** The native runtime is gone: drop every later write. */
+  close(): void {
+    this.closed = true;
+    this.used = 0;
+  }
+
+  /** Encodes `frame` behind the frames already written, at offset 0 after a commit, or alone. */
+  private place(): void {
+    let end = this.encode(this.shared, this.sharedView, this.used);
+    if (end < 0 && this.used > 0) {
+      this.flush();
+      end = this.encode(this.shared, this.sharedView, 0);
+    }
+    if (end >= 0) {
+      this.used = align8(end);
+      return;
+    }
+    // Larger than the whole buffer: encode it into memory of its own and hand that over.
+    const frame = this.frame;
+    if (typeof frame.body === "string") frame.body = encoder.encode(frame.body);
+    for (let size = frame.body.length + OWN_FRAME_SLACK; ; size *= 2) {
+      const own = new Uint8Array(size);
+      end = this.encode(own, new DataView(own.buffer), 0);
+      if (end >= 0) {
+        this.sink.respond(own.subarray(0, end));
+        return;
+      }
+    }
+  }
+
+  /** Encodes `frame` into `out` at `at`; returns where it ends, or -1 when it does not fit. */
+  private encode(out: Uint8Array, view: DataView, at: number): number {
+    const frame = this.frame;
+    this.out = out;
+    this.outView = view;
+    this.pos = at + FRAME_HEADER_BYTES;
+    this.limit = out.length;
+    this.fits = this.pos <= this.limit;
+    this.headerCount = 0;
+    this.hasContentType = false;
+
+    if (frame.headers !== undefined) this.headers(frame.headers);
+    if (!this.hasContentType && frame.defaultContentType !== null) {
+      this.header("content-type", frame.defaultContentType);
+    }
+    if (this.headerCount > 0xffff) throw new TypeError("A response may carry at most 65535 headers.");
+    const bodyStart = this.pos;
+    const body = frame.body;
+    if (this.fits) {
+      if (typeof body === "string") this.text(body);
+      else if (this.pos + body.length <= this.limit) {
+        out.set(body, this.pos);
+        this.pos += body.length;
+      } else this.fits = false;
+    }
+    if (!this.fits) return -1;
+
+    view.setUint32(at, this.pos - at, true);
+    view.setUint16(at + 4, frame.status, true);
+    view.setUint16(at + 6, this.headerCount, true);
+    view.setUint32(at + 8, frame.idLow, true);
+    view.setUint32(at + 12, frame.idHigh, true);
+    view.setUint32(at + 16, this.pos - bodyStart, true);
+    view.setUint32(at + 20, 0, true);
+    return this.pos;
+  }
+
+  private headers(headers: HeadersLike): void {
+    if (headers instanceof Headers) {
+      // Iterating a Headers yields set-cookie lines one by one on current runtimes, but older
+      // ones combined them; getSetCookie() is the one reliable source for them.
+      for (const [name, value] of headers) if (name !== "set-cookie") this.header(name, value);
+      for (const cookie of headers.getSetCookie()) this.header("set-cookie", cookie);
+    } else if (Array.isArray(headers)) {
+      for (const pair of headers as ReadonlyArray<readonly [string, string]>) this.header(pair[0], pair[1]);
+    } else {
+      const record = headers as Readonly<Record<string, string | number | readonly string[] | undefined>>;
+      for (const name in record) {
+        const value = record[name];
+        if (value === undefined) continue;
+        if (typeof value === "object") for (const item of value) this.header(name, item);
+        else this.header(name, typeof value === "string" ? value : String(value));
+      }
+    }
+  }
+
+  /** Validates and appends one header: name lowercased, value as Latin-1 bytes. */
+  private header(name: string, value: string): void {
+    if (typeof name !== "string" || typeof value !== "string") {
+      throw new TypeError(`Response header ${describe(name)} must have a string name and a string value.`);
+    }
+    const nameLen = name.length;
+    const valueLen = value.length;
+    if (nameLen === 0 || nameLen > MAX_HEADER_FIELD) throw invalidName(name);
+    if (valueLen > MAX_HEADER_FIELD) {
+      throw new TypeError(`Response header "${name}" has a ${valueLen}-byte value; the limit is 65535 bytes.`);
+    }
+    if (nameLen === 12 || nameLen === 14 || nameLen === 17) {
+      const lower = name.toLowerCase();
+      if (lower === "content-type") this.hasContentType = true;
+      else if (lower === "content-length" || lower === "transfer-encoding") return;
+    }
+    const out = this.out;
+    const start = this.pos;
+    let p = start + 4;
+    const need = 4 + nameLen + valueLen;
+    const room = this.fits && start + need <= this.limit;
+    for (let i = 0; i < nameLen; i++) {
+      const c = name.charCodeAt(i);
+      if (c > 127 || TOKEN[c] === 0) throw invalidName(name);
+      if (room) out[p++] = c >= 65 && c <= 90 ? c + 32 : c;
+    }
+    for (let i = 0; i < valueLen; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 255 || (c < 32 && c !== 9) || c === 127) {
+        throw new TypeError(
+          `Response header "${name}" has a value with character code ${c} at index ${i}; ` +
+            "values may hold tab, visible characters and Latin-1 only (no CR, LF or NUL).",
+        );
+      }
+      if (room) out[p++] = c;
+    }
+    this.headerCount++;
+    if (!room) {
+      this.fits = false;
+      return;
+    }
+    this.outView.setUint16(start, nameLen, true);
+    this.outView.setUint16(start + 2, valueLen, true);
+    this.pos = p;
+  }
+
+  /** Appends a string body as UTF-8: a plain loop while it is ASCII, encodeInto for the rest. */
+  private text(body: string): void {
+    const out = this.out;
+    let p = this.pos;
+    let i = 0;
+    if (body.length <= SHORT_STRING && p + body.length <= this.limit) {
+      for (; i < body.length; i++) {
+        const c = body.charCodeAt(i);
+        if (c >= 0x80) break;
+        out[p++] = c;
+      }
+    }
+    if (i < body.length) {
+      const rest = i === 0 ? body : body.slice(i);
+      const { read, written } = encoder.encodeInto(rest, out.subarray(p, this.limit));
+      if (read < rest.length) {
+        this.fits = false;
+        return;
+      }
+      p += written;
+    }
+    this.pos = p;
+  }
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+function hasKeys(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
+function invalidName(name: string): TypeError {
+  return new TypeError(
+    `Response header name ${JSON.stringify(name)} is not a valid HTTP token (letters, digits and !#$%&'*+-.^_\`|~).`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : `an object (${value.constructor?.name ?? "no prototype"})`;
+}

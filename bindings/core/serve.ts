@@ -1,0 +1,66 @@
+// `serve()`: checks the options, opens a native runtime and wires the consumer loop to it.
+
+import { planServer } from "./config.js";
+import { Dispatcher } from "./dispatch.js";
+import { RingConsumer } from "./loop.js";
+import type { Native, NativeRuntime } from "./native.js";
+import { ResponseWriter } from "./response.js";
+import type { ServeOptions, Server, StopOptions } from "./types.js";
+
+const DEFAULT_GRACE_MS = 10_000;
+
+/** Builds a runtime's `serve` from its way of loading the native library (loaded on first use). */
+export function createServe(loadNative: () => Native): (options: ServeOptions) => Server {
+  let native: Native | undefined;
+  return (options) => {
+    const plan = planServer(options);
+    native ??= loadNative();
+    const runtime = native.open(JSON.stringify(plan.config));
+    return new KeelServer(runtime, plan.config.hostname, plan.handlers, plan.onError);
+  };
+}
+
+class KeelServer implements Server {
+  readonly port: number;
+  readonly hostname: string;
+  readonly url: URL;
+  private readonly consumer: RingConsumer;
+
+  constructor(
+    runtime: NativeRuntime,
+    hostname: string,
+    handlers: ConstructorParameters<typeof Dispatcher>[0],
+    onError: ConstructorParameters<typeof Dispatcher>[3],
+  ) {
+    this.port = runtime.port;
+    this.hostname = hostname;
+    const authority = `${urlHost(hostname)}:${this.port}`;
+    this.url = new URL(`http://${authority}/`);
+    const writer = new ResponseWriter(runtime.responseBuffer, runtime);
+    const dispatcher = new Dispatcher(handlers, this, writer, onError);
+    this.consumer = new RingConsumer(runtime, dispatcher, writer, authority);
+    this.consumer.start();
+  }
+
+  get pendingRequests(): number {
+    return this.consumer.pending;
+  }
+
+  stop(options?: StopOptions | boolean): Promise<void> {
+    const graceMs = options === true ? 0 : typeof options === "object" ? (options.graceMs ?? DEFAULT_GRACE_MS) : DEFAULT_GRACE_MS;
+    if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > 0xffff_ffff) {
+      throw new TypeError(`stop(): "graceMs" must be a whole number of milliseconds, got ${String(graceMs)}.`);
+    }
+    return this.consumer.stop(graceMs);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+/** The host part of the server's URL: wildcard addresses read as localhost, IPv6 in brackets. */
+function urlHost(hostname: string): string {
+  if (hostname === "0.0.0.0" || hostname === "::") return "localhost";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}

@@ -1,0 +1,75 @@
+// The public types of `serve()`.
+
+import type { KeelRequest } from "./request.js";
+import type { ResponseLike } from "./response.js";
+
+/** What a handler may answer with: a standard Response or a plain `{ status, headers, body }`. */
+export type HandlerResult = Response | ResponseLike;
+
+export type Handler = (req: KeelRequest, server: Server) => HandlerResult | Promise<HandlerResult>;
+
+/** Called with what a handler threw (anything but an APIError); its answer is sent instead. */
+export type ErrorHandler = (error: unknown) => HandlerResult | Promise<HandlerResult>;
+
+export type Method = "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS";
+
+/** A route's value: one handler for every method, or one per method (Bun.serve style). */
+export type RouteHandler = Handler | Partial<Record<Method, Handler>>;
+
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one. Default 3000. A numeric string (e.g. from $PORT) is accepted. */
+  port?: number | string;
+  /** Address to listen on. Default "0.0.0.0". */
+  hostname?: string;
+  /** Handles every request no route matched. Without it, unmatched requests get 404 JSON. */
+  fetch?: Handler;
+  /** `{ "/users/:id": handler }` or `{ "/users/:id": { GET: handler, PUT: handler } }`. */
+  routes?: Record<string, RouteHandler>;
+  /** Answers for handlers that threw; without it they get 500 `{"code":"internal"}`. */
+  error?: ErrorHandler;
+  /** Largest request body in bytes (default 2 MiB); larger ones get 413 JSON. */
+  maxRequestBodySize?: number;
+  /** Seconds a keep-alive connection may sit idle (default 60). */
+  idleTimeout?: number;
+  /** Rust I/O threads (default: one per core). */
+  threads?: number;
+
+  // Advanced: the runtime's own knobs (docs/ARCHITECTURE.md, "Runtime config").
+  /** Time allowed to send a request head (default 10 000 ms). */
+  headerReadTimeoutMs?: number;
+  /** Size of the request ring (default 8 MiB). */
+  requestRingBytes?: number;
+  /** Size of the response buffer (default 4 MiB). */
+  responseBufferBytes?: number;
+  /** Bodies larger than this stay outside the ring (default 64 KiB). */
+  inlineBodyMax?: number;
+  /** Requests handed to JS and not yet answered (default 16 384). */
+  maxInflight?: number;
+  /** Open connections before accepting waits (default 10 000). */
+  maxConnections?: number;
+  /** How long a request may wait for ring space before it gets 503 (default 5 000 ms). */
+  queueTimeoutMs?: number;
+  /** The Retry-After sent with that 503 (default 1 s). */
+  retryAfterSeconds?: number;
+}
+
+export interface StopOptions {
+  /** How long in-flight requests may take to finish before connections are closed (default 10 000). */
+  graceMs?: number;
+}
+
+export interface Server {
+  readonly port: number;
+  readonly hostname: string;
+  /** Where to reach the server, e.g. http://localhost:3000/. */
+  readonly url: URL;
+  /** Requests whose handlers are still running. */
+  readonly pendingRequests: number;
+  /**
+   * Stops accepting connections at once, lets in-flight requests finish (for up to `graceMs`),
+   * then frees the runtime. `stop(true)` closes active connections without waiting. Calling it
+   * again returns the same promise.
+   */
+  stop(options?: StopOptions | boolean): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
