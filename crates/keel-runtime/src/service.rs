@@ -69,10 +69,14 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
     if declared.is_some_and(|len| len > limit) {
         return errors::body_too_large(limit);
     }
-    let body = match Limited::new(body, limit as usize).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => return errors::body_too_large(limit),
-        Err(_) => return errors::bad_body(),
+    // Most requests (every GET) have no body: skip the collector and its allocations.
+    let body = if hyper::body::Body::is_end_stream(&body) {
+        Bytes::new()
+    } else {
+        match read_body(body, limit).await {
+            Ok(body) => body,
+            Err(reply) => return reply,
+        }
     };
 
     let deadline = Instant::now() + bridge.config.queue_timeout();
@@ -122,6 +126,15 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
     guard.armed = false;
     // The sender is only dropped without a value if the runtime is being torn down.
     response.unwrap_or_else(|_| errors::overloaded(bridge.config.retry_after_seconds))
+}
+
+/// Reads the whole body, refusing it once it passes `limit` bytes.
+async fn read_body(body: Incoming, limit: u64) -> Result<Bytes, Reply> {
+    match Limited::new(body, limit as usize).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(errors::body_too_large(limit)),
+        Err(_) => Err(errors::bad_body()),
+    }
 }
 
 /// A request as it is about to be written into the ring.
