@@ -1,0 +1,104 @@
+// Connections: keep-alive, pipelining, many requests in flight, clients that hang up.
+
+import assert from "node:assert/strict";
+import type { KeelRequest, Server } from "keel";
+import { after, before, describe, test } from "./harness.js";
+import { deferred, json, RawConnection, rawRequest, startServer, until } from "./support.js";
+
+describe("connections", () => {
+  let server: Server;
+  let base: string;
+  /** Requests parked in /hang, by their ?id, with a way to let each one answer. */
+  const hanging = new Map<string, { req: KeelRequest; release: () => void }>();
+  let arrived = deferred<string>();
+
+  before(() => {
+    ({ server, base } = startServer({
+      routes: {
+        "/id/:id": async (req) => {
+          // Answer out of order: later requests often finish first.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+          return { body: { id: req.params.id, query: new URL(req.url).searchParams.get("q") } };
+        },
+        "/hang/:id": (req) => {
+          const id = req.params.id!;
+          const answered = deferred();
+          hanging.set(id, { req, release: () => answered.resolve() });
+          arrived.resolve(id);
+          return answered.promise.then(() => ({ body: "late" }));
+        },
+        "/plain": () => ({ body: "plain" }),
+      },
+    }));
+  });
+  after(() => server.stop());
+
+  test("keep-alive: several requests on one connection", async () => {
+    const connection = await RawConnection.open(server.port);
+    for (let i = 0; i < 3; i++) {
+      connection.write(rawRequest("GET", `/id/${i}`));
+      const response = await connection.readResponse();
+      assert.equal(response.status, 200);
+      assert.equal(JSON.parse(response.body.toString()).id, String(i));
+    }
+    connection.destroy();
+  });
+
+  test("pipelining: two requests in one write are answered in order", async () => {
+    const connection = await RawConnection.open(server.port);
+    connection.write(rawRequest("GET", "/id/first") + rawRequest("GET", "/plain"));
+    const first = await connection.readResponse();
+    const second = await connection.readResponse();
+    connection.destroy();
+    assert.equal(JSON.parse(first.body.toString()).id, "first");
+    assert.equal(second.body.toString(), "plain");
+  });
+
+  test("1,000 concurrent requests with async handlers each get their own answer", async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `r${i}`);
+    const answers = await Promise.all(
+      ids.map(async (id) => {
+        const res = await fetch(`${base}/id/${id}?q=${id}-query`);
+        return { status: res.status, body: await json(res) };
+      }),
+    );
+    answers.forEach(({ status, body }, i) => {
+      assert.equal(status, 200);
+      assert.deepEqual(body, { id: ids[i], query: `${ids[i]}-query` });
+    });
+  }, 60_000);
+
+  test("a client that hangs up aborts the handler's signal; the late answer is dropped", async () => {
+    arrived = deferred<string>();
+    const connection = await RawConnection.open(server.port);
+    connection.write(rawRequest("GET", "/hang/abort-me"));
+    const id = await arrived.promise;
+    const { req, release } = hanging.get(id)!;
+    const aborted = deferred<unknown>();
+    req.signal.addEventListener("abort", () => aborted.resolve(req.signal.reason));
+    assert.equal(req.signal.aborted, false);
+    assert.equal(server.pendingRequests, 1);
+
+    connection.destroy();
+    const reason = await aborted.promise;
+    assert.equal((reason as DOMException).name, "AbortError");
+    assert.equal(server.pendingRequests, 0);
+    release(); // the handler answers anyway; nothing is written for it
+
+    assert.equal(await (await fetch(`${base}/plain`)).text(), "plain");
+  });
+
+  test("a signal first read after the client left comes out already aborted", async () => {
+    arrived = deferred<string>();
+    const connection = await RawConnection.open(server.port);
+    connection.write(rawRequest("GET", "/hang/read-late"));
+    const id = await arrived.promise;
+    const { req, release } = hanging.get(id)!;
+    connection.destroy();
+    // No signal exists yet to listen on: wait for the cancel to reach JS.
+    await until(() => server.pendingRequests === 0, "the cancel reaches JS");
+    assert.equal(req.signal.aborted, true);
+    release();
+    assert.equal(await (await fetch(`${base}/plain`)).text(), "plain");
+  });
+});

@@ -1,0 +1,66 @@
+// serve() misuse: each mistake is a TypeError that names it and says what to write instead.
+
+import assert from "node:assert/strict";
+import { serve, type ServeOptions } from "keel";
+import { describe, test } from "./harness.js";
+
+const handler = () => ({ body: "x" });
+
+function rejects(options: unknown, message: RegExp): void {
+  assert.throws(() => serve(options as ServeOptions), (error: unknown) => {
+    assert.ok(error instanceof TypeError, `expected a TypeError, got ${String(error)}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe("serve() options", () => {
+  test("needs fetch or routes", () => {
+    rejects({}, /needs something to answer with: pass "fetch".*"routes"/);
+    rejects(undefined, /takes an options object/);
+  });
+
+  test("handlers must be functions", () => {
+    rejects({ fetch: "index.html" }, /"fetch" must be a function \(req, server\) => Response, got string/);
+    rejects({ routes: { "/a": 42 } }, /routes\["\/a"\] must be a handler or an object of handlers per method/);
+    rejects({ routes: { "/a": { GET: "x" } } }, /routes\["\/a"\]\.GET must be a handler function, got string/);
+    rejects({ fetch: handler, error: {} }, /"error" must be a function/);
+  });
+
+  test("route keys are paths; methods go inside", () => {
+    rejects({ routes: { "GET /users": handler } }, /must be a path starting with "\/".*write \{ "\/users": \{ GET: handler \} \}/);
+    rejects({ routes: { "/a": { get: handler } } }, /has the key "get"; keys are HTTP methods in capitals/);
+  });
+
+  test("port, hostname and limits are checked", () => {
+    rejects({ fetch: handler, port: 70000 }, /"port" must be an integer from 0 to 65535.*got 70000/);
+    rejects({ fetch: handler, port: "http" }, /"port" must be an integer from 0 to 65535.*got "http"/);
+    rejects({ fetch: handler, hostname: "" }, /"hostname" must be an address/);
+    rejects({ fetch: handler, maxRequestBodySize: -1 }, /"maxRequestBodySize" must be a positive integer, got -1/);
+    rejects({ fetch: handler, idleTimeout: 0 }, /"idleTimeout" is in seconds and must be a positive number/);
+  });
+
+  test("unknown options are named", () => {
+    rejects({ fetch: handler, developmnet: true }, /unknown option "developmnet"\. Known options: port, hostname, fetch/);
+  });
+
+  test("a numeric string port (as from $PORT) is accepted", async () => {
+    const server = serve({ fetch: handler, hostname: "127.0.0.1", port: "0" });
+    try {
+      assert.ok(server.port > 0);
+      assert.equal(server.url.href, `http://127.0.0.1:${server.port}/`);
+      assert.equal(server.hostname, "127.0.0.1");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("stop() checks its grace period", async () => {
+    const server = serve({ fetch: handler, hostname: "127.0.0.1", port: 0 });
+    try {
+      assert.throws(() => server.stop({ graceMs: -5 }), /"graceMs" must be a whole number of milliseconds, got -5/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
