@@ -2,41 +2,34 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { Server } from "keel";
-import { after, before, describe, test } from "./harness.js";
-import { json, rawExchange, RawConnection, startServer } from "./support.js";
+import { describe, test } from "./harness.js";
+import { json, rawExchange, RawConnection, useServer } from "./support.js";
 
 const MiB = 1024 * 1024;
 const LIMIT = 2 * MiB; // the default maxRequestBodySize
 
 describe("request bodies", () => {
-  let server: Server;
-  let base: string;
-
-  before(() => {
-    ({ server, base } = startServer({
-      routes: {
-        "/echo": async (req) => ({ body: new Uint8Array(await req.arrayBuffer()) }),
-        "/length": async (req) => ({ body: { length: (await req.bytes()).length } }),
-      },
-    }));
+  const app = useServer({
+    routes: {
+      "/echo": async (req) => ({ body: new Uint8Array(await req.arrayBuffer()) }),
+      "/length": async (req) => ({ body: { length: (await req.bytes()).length } }),
+    },
   });
-  after(() => server.stop());
 
   test("a body just under the limit is accepted", async () => {
-    const res = await fetch(`${base}/length`, { method: "POST", body: new Uint8Array(LIMIT - 1) });
+    const res = await fetch(`${app.base}/length`, { method: "POST", body: new Uint8Array(LIMIT - 1) });
     assert.equal(res.status, 200);
     assert.deepEqual(await json(res), { length: LIMIT - 1 });
   });
 
   test("a body just over the limit gets 413 JSON", async () => {
-    const res = await fetch(`${base}/length`, { method: "POST", body: new Uint8Array(LIMIT + 1) });
+    const res = await fetch(`${app.base}/length`, { method: "POST", body: new Uint8Array(LIMIT + 1) });
     assert.equal(res.status, 413);
     assert.equal((await json(res)).code, "resource_exhausted");
   });
 
   test("a chunked body over the limit gets 413 JSON too", async () => {
-    const connection = await RawConnection.open(server.port);
+    const connection = await RawConnection.open(app.server.port);
     connection.write("POST /length HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n");
     const chunk = Buffer.alloc(256 * 1024, 0x61);
     // One chunk more than the limit; the server may answer (and close) before reading it all.
@@ -54,7 +47,7 @@ describe("request bodies", () => {
 
   test("a 1 MiB body (spilled outside the ring) is echoed byte for byte", async () => {
     const body = randomBytes(MiB);
-    const res = await fetch(`${base}/echo`, { method: "POST", body });
+    const res = await fetch(`${app.base}/echo`, { method: "POST", body });
     assert.equal(res.status, 200);
     const echoed = Buffer.from(await res.arrayBuffer());
     assert.equal(echoed.length, body.length);
@@ -64,46 +57,40 @@ describe("request bodies", () => {
   test("bodies around the inline/spilled boundary (64 KiB) are exact", async () => {
     for (const size of [64 * 1024 - 300, 64 * 1024, 64 * 1024 + 1]) {
       const body = randomBytes(size);
-      const echoed = Buffer.from(await (await fetch(`${base}/echo`, { method: "POST", body })).arrayBuffer());
+      const echoed = Buffer.from(await (await fetch(`${app.base}/echo`, { method: "POST", body })).arrayBuffer());
       assert.ok(echoed.equals(body), `${size} bytes`);
     }
   });
 
   test("a raw request with a body is read exactly", async () => {
-    const { response, connection } = await rawExchange(server.port, "POST /length HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello");
+    const { response, connection } = await rawExchange(app.server.port, "POST /length HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello");
     connection.destroy();
     assert.deepEqual(JSON.parse(response.body.toString()), { length: 5 });
   });
 });
 
 describe("large responses", () => {
-  let server: Server;
-  let base: string;
   const big = randomBytes(6 * MiB); // larger than the response buffer below
-
-  before(() => {
-    ({ server, base } = startServer({
-      responseBufferBytes: 256 * 1024,
-      routes: {
-        "/big": () => ({ body: big }),
-        "/big-text": () => ({ body: "é".repeat(200_000) }), // 400 000 bytes of UTF-8
-        "/sized/:n": (req) => ({ body: new Uint8Array(Number(req.params.n)).fill(7) }),
-      },
-    }));
+  const app = useServer({
+    responseBufferBytes: 256 * 1024,
+    routes: {
+      "/big": () => ({ body: big }),
+      "/big-text": () => ({ body: "é".repeat(200_000) }), // 400 000 bytes of UTF-8
+      "/sized/:n": (req) => ({ body: new Uint8Array(Number(req.params.n)).fill(7) }),
+    },
   });
-  after(() => server.stop());
 
   test("a response larger than the response buffer arrives whole", async () => {
-    const res = await fetch(`${base}/big`);
+    const res = await fetch(`${app.base}/big`);
     const received = Buffer.from(await res.arrayBuffer());
     assert.ok(received.equals(big));
-    const text = await (await fetch(`${base}/big-text`)).text();
+    const text = await (await fetch(`${app.base}/big-text`)).text();
     assert.equal(text, "é".repeat(200_000));
   });
 
   test("many responses that overflow the buffer in one batch are all delivered", async () => {
     const sizes = Array.from({ length: 60 }, (_, i) => 10_000 + i * 997);
-    const bodies = await Promise.all(sizes.map(async (n) => new Uint8Array(await (await fetch(`${base}/sized/${n}`)).arrayBuffer())));
+    const bodies = await Promise.all(sizes.map(async (n) => new Uint8Array(await (await fetch(`${app.base}/sized/${n}`)).arrayBuffer())));
     bodies.forEach((body, i) => {
       assert.equal(body.length, sizes[i]);
       assert.ok(body.every((byte) => byte === 7));

@@ -1,40 +1,44 @@
 // Connections: keep-alive, pipelining, many requests in flight, clients that hang up.
 
 import assert from "node:assert/strict";
-import type { KeelRequest, Server } from "keel";
-import { after, before, describe, test } from "./harness.js";
-import { deferred, json, RawConnection, rawRequest, startServer, until } from "./support.js";
+import type { KeelRequest } from "keel";
+import { describe, test } from "./harness.js";
+import { deferred, json, RawConnection, rawRequest, until, useServer } from "./support.js";
 
 describe("connections", () => {
-  let server: Server;
-  let base: string;
-  /** Requests parked in /hang, by their ?id, with a way to let each one answer. */
+  /** Requests parked in /hang, by id, with a way to let each one answer. */
   const hanging = new Map<string, { req: KeelRequest; release: () => void }>();
   let arrived = deferred<string>();
 
-  before(() => {
-    ({ server, base } = startServer({
-      routes: {
-        "/id/:id": async (req) => {
-          // Answer out of order: later requests often finish first.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
-          return { body: { id: req.params.id, query: new URL(req.url).searchParams.get("q") } };
-        },
-        "/hang/:id": (req) => {
-          const id = req.params.id!;
-          const answered = deferred();
-          hanging.set(id, { req, release: () => answered.resolve() });
-          arrived.resolve(id);
-          return answered.promise.then(() => ({ body: "late" }));
-        },
-        "/plain": () => ({ body: "plain" }),
+  /** Sends GET /hang/:id on a raw connection; resolves once its handler is running. */
+  async function hang(id: string) {
+    arrived = deferred<string>();
+    const connection = await RawConnection.open(app.server.port);
+    connection.write(rawRequest("GET", `/hang/${id}`));
+    const { req, release } = hanging.get(await arrived.promise)!;
+    return { connection, req, release };
+  }
+
+  const app = useServer({
+    routes: {
+      "/id/:id": async (req) => {
+        // Answer out of order: later requests often finish first.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        return { body: { id: req.params.id, query: new URL(req.url).searchParams.get("q") } };
       },
-    }));
+      "/hang/:id": (req) => {
+        const id = req.params.id!;
+        const answered = deferred();
+        hanging.set(id, { req, release: () => answered.resolve() });
+        arrived.resolve(id);
+        return answered.promise.then(() => ({ body: "late" }));
+      },
+      "/plain": () => ({ body: "plain" }),
+    },
   });
-  after(() => server.stop());
 
   test("keep-alive: several requests on one connection", async () => {
-    const connection = await RawConnection.open(server.port);
+    const connection = await RawConnection.open(app.server.port);
     for (let i = 0; i < 3; i++) {
       connection.write(rawRequest("GET", `/id/${i}`));
       const response = await connection.readResponse();
@@ -45,7 +49,7 @@ describe("connections", () => {
   });
 
   test("pipelining: two requests in one write are answered in order", async () => {
-    const connection = await RawConnection.open(server.port);
+    const connection = await RawConnection.open(app.server.port);
     connection.write(rawRequest("GET", "/id/first") + rawRequest("GET", "/plain"));
     const first = await connection.readResponse();
     const second = await connection.readResponse();
@@ -58,7 +62,7 @@ describe("connections", () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `r${i}`);
     const answers = await Promise.all(
       ids.map(async (id) => {
-        const res = await fetch(`${base}/id/${id}?q=${id}-query`);
+        const res = await fetch(`${app.base}/id/${id}?q=${id}-query`);
         return { status: res.status, body: await json(res) };
       }),
     );
@@ -69,36 +73,28 @@ describe("connections", () => {
   }, 60_000);
 
   test("a client that hangs up aborts the handler's signal; the late answer is dropped", async () => {
-    arrived = deferred<string>();
-    const connection = await RawConnection.open(server.port);
-    connection.write(rawRequest("GET", "/hang/abort-me"));
-    const id = await arrived.promise;
-    const { req, release } = hanging.get(id)!;
+    const { connection, req, release } = await hang("abort-me");
     const aborted = deferred<unknown>();
     req.signal.addEventListener("abort", () => aborted.resolve(req.signal.reason));
     assert.equal(req.signal.aborted, false);
-    assert.equal(server.pendingRequests, 1);
+    assert.equal(app.server.pendingRequests, 1);
 
     connection.destroy();
     const reason = await aborted.promise;
     assert.equal((reason as DOMException).name, "AbortError");
-    assert.equal(server.pendingRequests, 0);
+    assert.equal(app.server.pendingRequests, 0);
     release(); // the handler answers anyway; nothing is written for it
 
-    assert.equal(await (await fetch(`${base}/plain`)).text(), "plain");
+    assert.equal(await (await fetch(`${app.base}/plain`)).text(), "plain");
   });
 
   test("a signal first read after the client left comes out already aborted", async () => {
-    arrived = deferred<string>();
-    const connection = await RawConnection.open(server.port);
-    connection.write(rawRequest("GET", "/hang/read-late"));
-    const id = await arrived.promise;
-    const { req, release } = hanging.get(id)!;
+    const { connection, req, release } = await hang("read-late");
     connection.destroy();
     // No signal exists yet to listen on: wait for the cancel to reach JS.
-    await until(() => server.pendingRequests === 0, "the cancel reaches JS");
+    await until(() => app.server.pendingRequests === 0, "the cancel reaches JS");
     assert.equal(req.signal.aborted, true);
     release();
-    assert.equal(await (await fetch(`${base}/plain`)).text(), "plain");
+    assert.equal(await (await fetch(`${app.base}/plain`)).text(), "plain");
   });
 });

@@ -1,36 +1,30 @@
 // Failures: handler throws, APIError, the error option, unknown routes, malformed HTTP.
 
 import assert from "node:assert/strict";
-import { APIError, type Server } from "keel";
-import { after, before, describe, test } from "./harness.js";
-import { capturingErrors, json, rawExchange, startServer } from "./support.js";
+import { APIError } from "keel";
+import { describe, test } from "./harness.js";
+import { capturingErrors, json, rawExchange, useServer } from "./support.js";
 
 describe("errors", () => {
-  let server: Server;
-  let base: string;
-
-  before(() => {
-    ({ server, base } = startServer({
-      routes: {
-        "/throw": () => {
-          throw new Error("secret detail");
-        },
-        "/reject": async () => {
-          await null;
-          throw new Error("async secret");
-        },
-        "/api/:code": (req) => {
-          throw new APIError(req.params.code as never, `failed with ${req.params.code}`, req.params.code === "not_found" ? { id: 7 } : undefined);
-        },
-        "/ok": () => ({ body: "ok" }),
+  const app = useServer({
+    routes: {
+      "/throw": () => {
+        throw new Error("secret detail");
       },
-    }));
+      "/reject": async () => {
+        await null;
+        throw new Error("async secret");
+      },
+      "/api/:code": (req) => {
+        throw new APIError(req.params.code as never, `failed with ${req.params.code}`, req.params.code === "not_found" ? { id: 7 } : undefined);
+      },
+      "/ok": () => ({ body: "ok" }),
+    },
   });
-  after(() => server.stop());
 
   test("a throw is 500 internal, without details, logged once; the server keeps serving", async () => {
     for (const path of ["/throw", "/reject"]) {
-      const { result: res, logged } = await capturingErrors(() => fetch(`${base}${path}`));
+      const { result: res, logged } = await capturingErrors(() => fetch(`${app.base}${path}`));
       assert.equal(res.status, 500);
       assert.equal(res.headers.get("content-type"), "application/json");
       const text = await res.text();
@@ -38,7 +32,7 @@ describe("errors", () => {
       assert.doesNotMatch(text, /secret/);
       assert.equal(logged.length, 1);
       assert.match(String(logged[0]?.[1]), /secret/);
-      assert.equal(await (await fetch(`${base}/ok`)).text(), "ok");
+      assert.equal(await (await fetch(`${app.base}/ok`)).text(), "ok");
     }
   });
 
@@ -57,7 +51,7 @@ describe("errors", () => {
       ["deadline_exceeded", 504],
     ];
     for (const [code, status] of expected) {
-      const { result: res, logged } = await capturingErrors(() => fetch(`${base}/api/${code}`));
+      const { result: res, logged } = await capturingErrors(() => fetch(`${app.base}/api/${code}`));
       assert.equal(res.status, status, code);
       const body = await json(res);
       assert.deepEqual(body, code === "not_found"
@@ -75,7 +69,7 @@ describe("errors", () => {
   });
 
   test("unknown routes get 404 JSON from Rust when there is no fetch", async () => {
-    const res = await fetch(`${base}/missing`);
+    const res = await fetch(`${app.base}/missing`);
     assert.equal(res.status, 404);
     assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
     const body = await json(res);
@@ -91,46 +85,40 @@ describe("errors", () => {
       "GET /ok HTTP/9.9\r\nhost: x\r\n\r\n",
     ];
     for (const request of malformed) {
-      const { response, connection } = await rawExchange(server.port, request);
+      const { response, connection } = await rawExchange(app.server.port, request);
       assert.equal(response.status, 400, JSON.stringify(request));
       await connection.closed;
     }
-    assert.equal(await (await fetch(`${base}/ok`)).text(), "ok");
+    assert.equal(await (await fetch(`${app.base}/ok`)).text(), "ok");
   });
 });
 
 describe("the error option", () => {
-  let server: Server;
-  let base: string;
-
-  before(() => {
-    ({ server, base } = startServer({
-      fetch: (req) => {
-        if (req.pathname === "/api") throw new APIError("permission_denied", "no");
-        if (req.pathname === "/double") throw new Error("first");
-        throw new Error("boom");
-      },
-      error: (error) => {
-        if ((error as Error).message === "first") throw new Error("second");
-        return new Response(`handled: ${(error as Error).message}`, { status: 418 });
-      },
-    }));
+  const app = useServer({
+    fetch: (req) => {
+      if (req.pathname === "/api") throw new APIError("permission_denied", "no");
+      if (req.pathname === "/double") throw new Error("first");
+      throw new Error("boom");
+    },
+    error: (error) => {
+      if ((error as Error).message === "first") throw new Error("second");
+      return new Response(`handled: ${(error as Error).message}`, { status: 418 });
+    },
   });
-  after(() => server.stop());
 
   test("answers for unexpected throws", async () => {
-    const { result: res } = await capturingErrors(() => fetch(`${base}/x`));
+    const { result: res } = await capturingErrors(() => fetch(`${app.base}/x`));
     assert.equal(res.status, 418);
     assert.equal(await res.text(), "handled: boom");
   });
 
   test("is not consulted for APIError", async () => {
-    const res = await fetch(`${base}/api`);
+    const res = await fetch(`${app.base}/api`);
     assert.equal(res.status, 403);
   });
 
   test("a throwing error handler falls back to 500", async () => {
-    const { result: res, logged } = await capturingErrors(() => fetch(`${base}/double`));
+    const { result: res, logged } = await capturingErrors(() => fetch(`${app.base}/double`));
     assert.equal(res.status, 500);
     assert.deepEqual(await json(res), { code: "internal", message: "internal error" });
     assert.equal(logged.length, 2);

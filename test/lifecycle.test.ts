@@ -3,9 +3,8 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { Worker } from "node:worker_threads";
-import type { Server } from "keel";
-import { after, before, describe, test } from "./harness.js";
-import { deferred, json, startServer } from "./support.js";
+import { describe, test } from "./harness.js";
+import { deferred, json, startServer, useServer } from "./support.js";
 
 describe("backpressure", () => {
   test("past maxInflight, requests wait queueTimeoutMs, then get 503 with Retry-After; all recovers", async () => {
@@ -178,16 +177,10 @@ describe("graceful stop", () => {
 });
 
 describe("idle", () => {
-  let server: Server;
-  let base: string;
-
-  before(() => {
-    ({ server, base } = startServer({ fetch: () => ({ body: "awake" }) }));
-  });
-  after(() => server.stop());
+  const app = useServer({ fetch: () => ({ body: "awake" }) });
 
   test("uses under 1% of a core over 2 s (all threads of the process)", async () => {
-    assert.equal(await (await fetch(base)).text(), "awake"); // the loop has parked at least once
+    assert.equal(await (await fetch(app.base)).text(), "awake"); // the loop has parked at least once
     await new Promise((resolve) => setTimeout(resolve, 200)); // let start-up work settle
     const start = process.cpuUsage();
     const startedAt = performance.now();
@@ -196,6 +189,6 @@ describe("idle", () => {
     const seconds = (performance.now() - startedAt) / 1000;
     const share = (used.user + used.system) / 1e6 / seconds;
     assert.ok(share < 0.01, `idle CPU was ${(share * 100).toFixed(2)}% of a core`);
-    assert.equal(await (await fetch(base)).text(), "awake", "and it still wakes up");
+    assert.equal(await (await fetch(app.base)).text(), "awake", "and it still wakes up");
   });
 });

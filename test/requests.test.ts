@@ -1,39 +1,33 @@
 // What a handler sees of a request, and how what it returns reaches the client.
 
 import assert from "node:assert/strict";
-import type { KeelRequest, Server } from "keel";
-import { after, before, describe, test } from "./harness.js";
-import { json, rawExchange, rawRequest, startServer } from "./support.js";
+import type { KeelRequest } from "keel";
+import { describe, test } from "./harness.js";
+import { json, rawExchange, rawRequest, useServer } from "./support.js";
 
 describe("requests", () => {
-  let server: Server;
-  let base: string;
-
-  before(() => {
-    ({ server, base } = startServer({
-      routes: {
-        "/users/:id": { GET: (req) => ({ body: { params: req.params, method: req.method } }) },
-        "/files/:name/versions/:version": (req) => ({ body: req.params }),
-        "/inspect": (req) => ({ body: describeRequest(req) }),
-      },
-      fetch: (req) => ({ body: { fallback: true, pathname: req.pathname } }),
-    }));
+  const app = useServer({
+    routes: {
+      "/users/:id": { GET: (req) => ({ body: { params: req.params, method: req.method } }) },
+      "/files/:name/versions/:version": (req) => ({ body: req.params }),
+      "/inspect": (req) => ({ body: describeRequest(req) }),
+    },
+    fetch: (req) => ({ body: { fallback: true, pathname: req.pathname } }),
   });
-  after(() => server.stop());
 
   test("method, url, pathname and query", async () => {
-    const res = await fetch(`${base}/inspect?b=2&a=%C3%A9`, { method: "PUT", body: "x" });
+    const res = await fetch(`${app.base}/inspect?b=2&a=%C3%A9`, { method: "PUT", body: "x" });
     assert.equal(res.status, 200);
     const seen = await json(res);
     assert.equal(seen.method, "PUT");
-    assert.equal(seen.url, `${base}/inspect?b=2&a=%C3%A9`);
+    assert.equal(seen.url, `${app.base}/inspect?b=2&a=%C3%A9`);
     assert.equal(seen.pathname, "/inspect");
     assert.deepEqual(seen.search, { b: "2", a: "é" });
   });
 
   test("headers: case-insensitive get, has, repeated names joined, sorted iteration", async () => {
     const request = rawRequest("GET", "/inspect", { "X-Multi": "one", "x-multi": "two", Accept: "text/plain" });
-    const { response, connection } = await rawExchange(server.port, request);
+    const { response, connection } = await rawExchange(app.server.port, request);
     connection.destroy();
     assert.equal(response.status, 200);
     const seen = JSON.parse(response.body.toString());
@@ -46,26 +40,26 @@ describe("requests", () => {
   });
 
   test("url without a Host header uses the server's address", async () => {
-    const { response, connection } = await rawExchange(server.port, "GET /inspect?q HTTP/1.0\r\n\r\n");
+    const { response, connection } = await rawExchange(app.server.port, "GET /inspect?q HTTP/1.0\r\n\r\n");
     connection.destroy();
     const seen = JSON.parse(response.body.toString());
-    assert.equal(seen.url, `http://127.0.0.1:${server.port}/inspect?q`);
+    assert.equal(seen.url, `http://127.0.0.1:${app.server.port}/inspect?q`);
   });
 
   test("route params, percent-decoded once", async () => {
-    const res = await fetch(`${base}/users/caf%C3%A9%2520`);
+    const res = await fetch(`${app.base}/users/caf%C3%A9%2520`);
     assert.deepEqual(await json(res), { params: { id: "café%20" }, method: "GET" });
-    const multi = await fetch(`${base}/files/a.txt/versions/7`);
+    const multi = await fetch(`${app.base}/files/a.txt/versions/7`);
     assert.deepEqual(await json(multi), { name: "a.txt", version: "7" });
   });
 
   test("unmatched requests go to fetch", async () => {
-    const res = await fetch(`${base}/nowhere/else`);
+    const res = await fetch(`${app.base}/nowhere/else`);
     assert.deepEqual(await json(res), { fallback: true, pathname: "/nowhere/else" });
   });
 
   test("a method a route does not have gets 405 with Allow", async () => {
-    const res = await fetch(`${base}/users/1`, { method: "DELETE" });
+    const res = await fetch(`${app.base}/users/1`, { method: "DELETE" });
     assert.equal(res.status, 405);
     assert.match(res.headers.get("allow") ?? "", /GET/);
   });

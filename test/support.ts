@@ -7,6 +7,7 @@ import { connect, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServeOptions, type Server } from "keel";
+import { after, before } from "./harness.js";
 
 /** The repository root, from test/ (Bun) or dist/test/ (Node). */
 export const repoRoot = findRepoRoot();
@@ -23,6 +24,24 @@ function findRepoRoot(): string {
 export function startServer(options: ServeOptions): { server: Server; base: string } {
   const server = serve({ hostname: "127.0.0.1", port: 0, ...options });
   return { server, base: `http://127.0.0.1:${server.port}` };
+}
+
+/**
+ * A server for the enclosing describe block: started before its tests, stopped after them.
+ * Read `server` and `base` inside tests (they are set once the block starts).
+ */
+export function useServer(options: ServeOptions): { readonly server: Server; readonly base: string } {
+  let started: { server: Server; base: string } | undefined;
+  before(() => void (started = startServer(options)));
+  after(() => started?.server.stop());
+  return {
+    get server() {
+      return started!.server;
+    },
+    get base() {
+      return started!.base;
+    },
+  };
 }
 
 export interface Deferred<T> {
