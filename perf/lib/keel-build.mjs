@@ -1,0 +1,58 @@
+// Checks that Keel's build outputs exist before a benchmark starts them, and warns when they are
+// older than their sources (a stale build measures old code).
+
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** What the Keel servers need, with the command that makes each. */
+export function keelArtifacts(root) {
+  return {
+    library: {
+      path: join(root, "target/release/libkeel_ffi.so"),
+      outputs: ["target/release/libkeel_ffi.so"],
+      sources: ["crates", "Cargo.toml", "Cargo.lock"],
+      build: "npm run build:native",
+    },
+    dist: {
+      path: join(root, "dist/bindings/node/index.js"),
+      // tsc's incremental build rewrites only the files that changed: compare the newest ones.
+      outputs: ["dist/bindings/core", "dist/bindings/node"],
+      sources: ["bindings/core", "bindings/node"],
+      build: "npm run build:ts",
+    },
+    bunEntry: { path: join(root, "bindings/bun/index.ts"), outputs: [], sources: [], build: "git checkout -- bindings" },
+  };
+}
+
+/**
+ * Throws one Error listing every missing artifact of `names` and the commands to build them (run
+ * at `root`). Returns warnings for artifacts older than their sources.
+ */
+export function checkKeelBuild(root, names) {
+  const artifacts = keelArtifacts(root);
+  const missing = names.map((name) => artifacts[name]).filter((artifact) => !existsSync(artifact.path));
+  if (missing.length > 0) {
+    const lines = missing.map((artifact) => `  ${artifact.path} is missing: run \`${artifact.build}\``);
+    throw new Error(`Keel is not built:\n${lines.join("\n")}\n(in ${root}; \`npm run build\` does both)`);
+  }
+  const warnings = [];
+  for (const name of names) {
+    const artifact = artifacts[name];
+    const builtAt = Math.max(0, ...artifact.outputs.map((output) => newestMtime(join(root, output))));
+    const newest = Math.max(0, ...artifact.sources.map((source) => newestMtime(join(root, source))));
+    if (newest > builtAt) warnings.push(`${artifact.path} is older than its sources: \`${artifact.build}\` to measure the current code.`);
+  }
+  return warnings;
+}
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === "node_modules" || entry === "target") continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
