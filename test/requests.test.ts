@@ -3,14 +3,38 @@
 import assert from "node:assert/strict";
 import type { KeelRequest } from "keel";
 import { describe, test } from "./harness.js";
-import { json, rawExchange, rawRequest, useServer } from "./support.js";
+import { deferred, json, rawExchange, rawRequest, until, useServer } from "./support.js";
 
 describe("requests", () => {
+  let kept: KeelRequest | undefined;
+  const later = deferred();
   const app = useServer({
+    requestRingBytes: 64 * 1024, // small, so that a few hundred requests wrap around it
     routes: {
+      "/keep": (req) => {
+        kept = req;
+        return { body: "kept" };
+      },
+      "/read-later": async (req) => {
+        await later.promise; // meanwhile other requests come and go through the ring
+        return { body: { path: req.pathname, header: req.headers.get("x-late"), text: await req.text() } };
+      },
       "/users/:id": { GET: (req) => ({ body: { params: req.params, method: req.method } }) },
       "/files/:name/versions/:version": (req) => ({ body: req.params }),
       "/inspect": (req) => ({ body: describeRequest(req) }),
+      "/standard": async (req) => {
+        const standard = req.toRequest();
+        return {
+          body: {
+            isRequest: standard instanceof Request,
+            method: standard.method,
+            url: standard.url,
+            header: standard.headers.get("x-a"),
+            text: await standard.text(),
+            bodyUsed: req.bodyUsed,
+          },
+        };
+      },
     },
     fetch: (req) => ({ body: { fallback: true, pathname: req.pathname } }),
   });
@@ -37,6 +61,46 @@ describe("requests", () => {
     assert.equal(seen.missing, null);
     assert.deepEqual(seen.names, ["accept", "host", "x-multi"]);
     assert.deepEqual(seen.entries.at(-1), ["x-multi", "one, two"]);
+  });
+
+  test("the client's address and HTTP version", async () => {
+    const seen = await json(await fetch(`${app.base}/inspect`));
+    assert.match(seen.remoteAddr, /^127\.0\.0\.1:\d+$/);
+    assert.equal(seen.httpVersion, "1.1");
+  });
+
+  test("forEach and values agree with entries", async () => {
+    const seen = await json(await fetch(`${app.base}/inspect`, { headers: { "x-one": "1" } }));
+    assert.deepEqual(seen.forEach, seen.entries);
+    assert.deepEqual(seen.values, seen.entries.map(([, value]: [string, string]) => value));
+  });
+
+  test("toRequest() gives a standard Request with the same method, URL, headers and body", async () => {
+    const res = await fetch(`${app.base}/standard?x=1`, { method: "PATCH", headers: { "x-a": "b" }, body: "payload" });
+    assert.deepEqual(await json(res), {
+      isRequest: true,
+      method: "PATCH",
+      url: `${app.base}/standard?x=1`,
+      header: "b",
+      text: "payload",
+      bodyUsed: true,
+    });
+  });
+
+  test("a pending handler can read its request after other requests reused the ring", async () => {
+    const pending = fetch(`${app.base}/read-later`, { method: "POST", headers: { "x-late": "yes" }, body: "late body" });
+    await until(() => app.server.pendingRequests === 1, "the handler is waiting");
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${app.base}/users/${i}`)));
+    }
+    later.resolve();
+    assert.deepEqual(await json(await pending), { path: "/read-later", header: "yes", text: "late body" });
+  });
+
+  test("reading a request after its handler finished throws a clear error", async () => {
+    await fetch(`${app.base}/keep`);
+    await fetch(`${app.base}/users/1`); // a later poll has released the first request's slots
+    assert.throws(() => kept!.headers.get("host"), /request was read after its handler finished/);
   });
 
   test("url without a Host header uses the server's address", async () => {
@@ -79,5 +143,15 @@ function describeRequest(req: KeelRequest) {
     missing: headers.get("x-missing"),
     names: [...headers.keys()].filter((name) => name !== "content-length" && name !== "content-type"),
     entries: [...headers],
+    values: [...headers.values()],
+    forEach: collect(headers),
+    remoteAddr: req.remoteAddr,
+    httpVersion: req.httpVersion,
   };
+}
+
+function collect(headers: KeelRequest["headers"]): Array<[string, string]> {
+  const seen: Array<[string, string]> = [];
+  headers.forEach((value, name) => seen.push([name, value]));
+  return seen;
 }
