@@ -1,9 +1,10 @@
 // The request a handler receives: a small, Fetch-shaped object whose fields are read lazily
 // from the envelope in the request ring.
 //
-// Lifetime: the envelope points into the ring only while the frame's slots are held. The
-// consumer calls `detach()` on every request whose handler is still running before it releases
-// those slots, so the fields stay readable for as long as anyone holds the request.
+// Lifetime: the envelope points into the ring only while the frame's slots are held. Before the
+// consumer releases those slots it calls `detach()` on every request whose handler is still
+// running (one copy of the frame, so its fields stay readable) and `expire()` on the others (a
+// read after the handler finished throws instead of returning another request's bytes).
 
 import { BodyLocation, PARAM_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
 import { RequestHeaders } from "./headers.js";
@@ -98,8 +99,9 @@ export class KeelRequest {
     return decodeUtf8(body, 0, body.length);
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+  /** The body parsed as JSON; `T` only names the shape you expect, nothing checks it. */
+  async json<T = unknown>(): Promise<T> {
+    return JSON.parse(await this.text()) as T;
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
