@@ -55,6 +55,20 @@ describe("serve() options", () => {
     }
   });
 
+  test("a port in use fails with the runtime's own explanation", async () => {
+    const first = serve({ fetch: handler, hostname: "127.0.0.1", port: 0 });
+    try {
+      assert.throws(() => serve({ fetch: handler, hostname: "127.0.0.1", port: first.port }), (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(error.message, /^keel_open failed \(KEEL_ERR_IO\): .+/);
+        assert.ok(error.message.includes(String(first.port)), error.message);
+        return true;
+      });
+    } finally {
+      await first.stop();
+    }
+  });
+
   test("stop() checks its grace period", async () => {
     const server = serve({ fetch: handler, hostname: "127.0.0.1", port: 0 });
     try {
