@@ -18,6 +18,9 @@ describe("errors", () => {
       "/api/:code": (req) => {
         throw new APIError(req.params.code as never, `failed with ${req.params.code}`, req.params.code === "not_found" ? { id: 7 } : undefined);
       },
+      "/api-bigint": () => {
+        throw new APIError("invalid_argument", "bad", { n: 1n });
+      },
       "/ok": () => ({ body: "ok" }),
     },
   });
@@ -59,6 +62,14 @@ describe("errors", () => {
         : { code, message: `failed with ${code}` });
       assert.equal(logged.length, 0, "an APIError is an answer, not a crash: nothing is logged");
     }
+  });
+
+  test("an APIError whose details are not JSON becomes 500, logged", async () => {
+    const { result: res, logged } = await capturingErrors(() => fetch(`${app.base}/api-bigint`));
+    assert.equal(res.status, 500);
+    assert.deepEqual(await json(res), { code: "internal", message: "internal error" });
+    assert.equal(logged.length, 1);
+    assert.match(String(logged[0]?.[0]), /details cannot be sent as JSON/);
   });
 
   test("APIError rejects unknown codes", () => {

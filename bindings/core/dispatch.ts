@@ -126,31 +126,43 @@ export class Dispatcher {
    */
   private fail(req: KeelRequest, error: unknown, fromHandler: boolean): void {
     if (req.canceled) return;
-    if (error instanceof APIError) {
-      this.writer.write(req.idLow, req.idHigh, error.status, undefined, JSON.stringify(error), APPLICATION_JSON);
-      return;
-    }
-    if (fromHandler && this.onError !== undefined) {
-      console.error("keel: a handler threw; passing the error to serve({ error }).", error);
-      let result: unknown;
-      try {
-        result = this.onError(error);
-      } catch (handlerError) {
-        this.fail(req, handlerError, false);
-        return;
-      }
-      if (isPromiseLike(result)) {
-        this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
-        void this.answerLater(req, result, false);
-      } else {
-        this.answer(req, result, false);
-      }
-      return;
-    }
+    if (error instanceof APIError) return this.answerApiError(req, error);
+    if (fromHandler && this.onError !== undefined) return this.askErrorHandler(req, error, this.onError);
     console.error(
       fromHandler ? "keel: a handler threw; answered 500." : "keel: serve({ error }) failed too; answered 500.",
       error,
     );
+    this.answerInternalError(req);
+  }
+
+  private answerApiError(req: KeelRequest, error: APIError): void {
+    let body: string;
+    try {
+      body = JSON.stringify(error);
+    } catch (unserializable) {
+      console.error("keel: an APIError's details cannot be sent as JSON; answered 500.", unserializable);
+      return this.answerInternalError(req);
+    }
+    this.writer.write(req.idLow, req.idHigh, error.status, undefined, body, APPLICATION_JSON);
+  }
+
+  private askErrorHandler(req: KeelRequest, error: unknown, onError: ErrorHandler): void {
+    console.error("keel: a handler threw; passing the error to serve({ error }).", error);
+    let result: unknown;
+    try {
+      result = onError(error);
+    } catch (handlerError) {
+      return this.fail(req, handlerError, false);
+    }
+    if (isPromiseLike(result)) {
+      this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+      void this.answerLater(req, result, false);
+    } else {
+      this.answer(req, result, false);
+    }
+  }
+
+  private answerInternalError(req: KeelRequest): void {
     this.writer.write(req.idLow, req.idHigh, 500, undefined, INTERNAL_ERROR_BODY, APPLICATION_JSON);
   }
 
