@@ -7,7 +7,9 @@
 //! - [`router`]: (method, path) → endpoint id.
 
 pub mod envelope;
+pub mod fbs_read;
 pub mod frame;
 pub mod response;
 pub mod ring;
 pub mod router;
+pub mod typed;

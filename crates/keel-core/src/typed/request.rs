@@ -1,0 +1,201 @@
+//! Decodes one request of a typed endpoint: path params, query, headers and cookies as text,
+//! and the JSON body, into the request object's table.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+
+use super::decoder::{Decoder, Segment, ValidationError, Value};
+use super::json::decode_object_fields;
+use super::model::{Field, Kind, Schema, Source, TypeId};
+use super::rules::check_length;
+use super::scalar::{encode, Scalar};
+
+/// The parts of an HTTP request a typed endpoint can read.
+pub struct RequestParts<'a> {
+    /// Path params of the matched route, raw (percent-encoded).
+    pub path_params: &'a [(&'a str, &'a str)],
+    /// The query string without `?`.
+    pub query: Option<&'a str>,
+    /// Looks up a header by lowercase name.
+    pub header: &'a dyn Fn(&str) -> Option<&'a [u8]>,
+    pub body: &'a [u8],
+}
+
+/// One endpoint's decoder, reused for every request on a thread.
+pub struct RequestDecoder<'s> {
+    dec: Decoder<'s>,
+    ty: TypeId,
+    has_body_fields: bool,
+}
+
+struct BodySeed<'d, 's> {
+    dec: &'d mut Decoder<'s>,
+    ty: TypeId,
+    marks: (usize, usize),
+}
+
+impl<'de> DeserializeSeed<'de> for BodySeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BodySeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let fields = &self.dec.schema.types[self.ty].fields;
+        decode_object_fields(self.dec, self.ty, self.marks, map, &|i| fields[i].source == Source::Body)
+    }
+}
+
+fn parse_cookies(header: &[u8]) -> impl Iterator<Item = (&str, &str)> {
+    std::str::from_utf8(header)
+        .unwrap_or("")
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| {
+            let value = value.trim();
+            (name.trim(), value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value))
+        })
+}
+
+impl<'s> RequestDecoder<'s> {
+    /// A decoder for request type `ty`, which must be an Object in `schema`.
+    pub fn new(schema: &'s Schema, ty: TypeId) -> Self {
+        let has_body_fields = schema.types[ty].fields.iter().any(|f| f.source == Source::Body);
+        Self { dec: Decoder::new(ty_guard(schema, ty)), ty, has_body_fields }
+    }
+
+    /// Validates and encodes a request; the payload is valid until the next call.
+    pub fn decode(&mut self, parts: &RequestParts<'_>) -> Result<&[u8], ValidationError> {
+        self.dec.reset();
+        let marks = self.dec.begin_object(self.ty);
+        if self.has_body_fields && !parts.body.iter().all(u8::is_ascii_whitespace) {
+            self.decode_body(parts.body, marks)?;
+        }
+        let fields = &self.dec.schema.types[self.ty].fields;
+        let query: Vec<(Cow<'_, str>, Cow<'_, str>)> = match parts.query {
+            Some(q) if fields.iter().any(|f| f.source == Source::Query) => form_urlencoded::parse(q.as_bytes()).collect(),
+            _ => Vec::new(),
+        };
+        let cookie_header = (parts.header)("cookie");
+        for (index, field) in fields.iter().enumerate() {
+            self.dec.source = field.source;
+            self.dec.path.clear();
+            self.dec.path.push(Segment::Key(field.name.clone()));
+            let value = match field.source {
+                Source::Body | Source::Response => continue,
+                Source::Path => match parts.path_params.iter().find(|(name, _)| *name == field.wire_name) {
+                    Some((_, raw)) => match percent_encoding::percent_decode_str(raw).decode_utf8() {
+                        Ok(text) => self.text(field, &text),
+                        Err(_) => self.fail_not_utf8(),
+                    },
+                    None => continue,
+                },
+                Source::Query => {
+                    let mut values = query.iter().filter(|(k, _)| *k == field.wire_name).map(|(_, v)| v.as_ref());
+                    if self.dec.schema.types[field.ty].kind == Kind::Array {
+                        if query.iter().all(|(k, _)| *k != field.wire_name) {
+                            continue;
+                        }
+                        self.text_array(field, &mut values)
+                    } else {
+                        match values.next() {
+                            Some(text) => self.text(field, text),
+                            None => continue,
+                        }
+                    }
+                }
+                Source::Header => match (parts.header)(&field.wire_name) {
+                    Some(raw) => match std::str::from_utf8(raw) {
+                        Ok(text) => self.text(field, text),
+                        Err(_) => self.fail_not_utf8(),
+                    },
+                    None => continue,
+                },
+                Source::Cookie => {
+                    let found = cookie_header.and_then(|h| parse_cookies(h).find(|(n, _)| *n == field.wire_name));
+                    match found {
+                        Some((_, text)) => self.text(field, text),
+                        None => continue,
+                    }
+                }
+            };
+            let value = value.ok_or_else(|| self.take_error())?;
+            if !self.dec.set_field(marks, field, index, value) {
+                return Err(self.take_error());
+            }
+        }
+        self.dec.path.clear();
+        let root = self.dec.end_object(self.ty, marks).ok_or_else(|| self.take_error())?;
+        Ok(self.dec.finish(root))
+    }
+
+    fn decode_body(&mut self, body: &[u8], marks: (usize, usize)) -> Result<(), ValidationError> {
+        self.dec.source = Source::Body;
+        let mut json = serde_json::Deserializer::from_slice(body);
+        let parsed = BodySeed { dec: &mut self.dec, ty: self.ty, marks }
+            .deserialize(&mut json)
+            .and_then(|()| json.end());
+        match parsed {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.dec.error.take().unwrap_or_else(|| ValidationError {
+                field: String::new(),
+                source: Source::Body,
+                rule: "json",
+                message: if e.is_data() {
+                    "must be a JSON object".to_owned()
+                } else {
+                    format!("is not valid JSON ({e})")
+                },
+            })),
+        }
+    }
+
+    fn text(&mut self, field: &Field, text: &str) -> Option<Value> {
+        encode(&mut self.dec, field.ty, Scalar::Text(text))
+    }
+
+    fn text_array<'v>(&mut self, field: &Field, values: &mut dyn Iterator<Item = &'v str>) -> Option<Value> {
+        let def = &self.dec.schema.types[field.ty];
+        let (element, mark) = (def.element, self.dec.elements.len());
+        let mut count = 0;
+        for text in values {
+            self.dec.path.push(Segment::Index(count));
+            let value = encode(&mut self.dec, element, Scalar::Text(text))?;
+            self.dec.path.pop();
+            self.dec.elements.push(value);
+            count += 1;
+        }
+        if let Err(broken) = check_length(count, &self.dec.schema.types[field.ty].rules) {
+            self.dec.fail_rule(broken);
+            return None;
+        }
+        Some(self.dec.end_array(element, mark))
+    }
+
+    fn fail_not_utf8(&mut self) -> Option<Value> {
+        self.dec.fail("type", "is not valid UTF-8");
+        None
+    }
+
+    fn take_error(&mut self) -> ValidationError {
+        self.dec.error.take().unwrap_or_else(|| ValidationError {
+            field: self.dec.path_string(),
+            source: self.dec.source,
+            rule: "type",
+            message: "is invalid".to_owned(),
+        })
+    }
+}
+
+fn ty_guard(schema: &Schema, ty: TypeId) -> &Schema {
+    assert_eq!(schema.types[ty].kind, Kind::Object, "a request type is an object (checked when loading)");
+    schema
+}
