@@ -141,6 +141,8 @@ pub struct RequestHead<'a> {
     pub body_offset: u32,
     pub remote_addr: &'a str,
     pub http_version: HttpVersion,
+    /// The validated FlatBuffers payload of a typed endpoint; empty otherwise.
+    pub payload: &'a [u8],
 }
 
 /// Builds envelopes into one reusable builder (keep one per thread).
@@ -168,6 +170,7 @@ impl EnvelopeEncoder {
         let method_name =
             (head.method == Method::Other).then(|| b.create_string(head.method_name));
         let remote_addr = b.create_string(head.remote_addr);
+        let payload = (!head.payload.is_empty()).then(|| b.create_vector(head.payload));
 
         let table = b.start_table();
         b.push_slot_always(slot::REQUEST_ID, head.request_id);
@@ -185,6 +188,9 @@ impl EnvelopeEncoder {
         b.push_slot_always(slot::PARAMS, params);
         b.push_slot_always(slot::STRINGS, strings);
         b.push_slot_always(slot::REMOTE_ADDR, remote_addr);
+        if let Some(payload) = payload {
+            b.push_slot_always(slot::PAYLOAD, payload);
+        }
         b.push_slot_always(slot::METHOD, head.method as u8);
         b.push_slot_always(slot::BODY_LOCATION, head.body_location as u8);
         b.push_slot_always(slot::HTTP_VERSION, head.http_version as u8);
@@ -210,6 +216,7 @@ pub struct DecodedRequest {
     pub body_offset: u32,
     pub remote_addr: String,
     pub http_version: u8,
+    pub payload: Vec<u8>,
 }
 
 impl<'a> Follow<'a> for Span {
@@ -302,6 +309,10 @@ pub fn decode(buf: &[u8]) -> Result<DecodedRequest, flatbuffers::InvalidFlatbuff
             body_offset: table.get::<u32>(slot::BODY_OFFSET, Some(0)).unwrap(),
             remote_addr: string(slot::REMOTE_ADDR).unwrap_or_default(),
             http_version: table.get::<u8>(slot::HTTP_VERSION, Some(0)).unwrap(),
+            payload: table
+                .get::<ForwardsUOffset<Vector<'_, u8>>>(slot::PAYLOAD, None)
+                .map(|v| v.bytes().to_vec())
+                .unwrap_or_default(),
         })
     }
 }
@@ -330,6 +341,7 @@ mod tests {
             body_offset: 256,
             remote_addr: "127.0.0.1:5000",
             http_version: HttpVersion::Http11,
+            payload: b"nested",
         };
         let mut encoder = EnvelopeEncoder::default();
         let decoded = decode(encoder.encode(&head)).unwrap();
@@ -347,6 +359,7 @@ mod tests {
         assert_eq!(decoded.body_offset, 256);
         assert_eq!(decoded.remote_addr, "127.0.0.1:5000");
         assert_eq!(decoded.http_version, HttpVersion::Http11 as u8);
+        assert_eq!(decoded.payload, b"nested");
     }
 
     #[test]
@@ -366,6 +379,7 @@ mod tests {
             body_offset: 0,
             remote_addr: "",
             http_version: HttpVersion::Http10,
+            payload: &[],
         };
         let decoded = decode(EnvelopeEncoder::default().encode(&head)).unwrap();
         assert_eq!(decoded.query, None);

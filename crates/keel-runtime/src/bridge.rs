@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::doorbell::Doorbell;
 use crate::errors::{invalid_handler_response, Reply};
 use crate::pending::PendingTable;
+use crate::typed::TypedEndpoints;
 
 /// Memory JS writes response frames into; read by Rust only inside `commit`, on the JS thread.
 pub struct ResponseBuffer {
@@ -50,6 +51,8 @@ pub struct Bridge {
     pub ring: RequestRing<Bytes>,
     pub pending: PendingTable<Reply>,
     pub router: Router,
+    /// Present when the app has a manifest.
+    pub typed: Option<TypedEndpoints>,
     pub doorbell: Doorbell,
     pub responses: ResponseBuffer,
     /// Open connections hold one permit each; the accept loop waits when none is left.
@@ -60,7 +63,7 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    pub fn new(config: Config, router: Router, doorbell: Doorbell) -> Self {
+    pub fn new(config: Config, router: Router, typed: Option<TypedEndpoints>, doorbell: Doorbell) -> Self {
         let slots = config.request_ring_bytes / keel_core::frame::SLOT_BYTES;
         Self {
             ring: RequestRing::new(slots),
@@ -68,6 +71,7 @@ impl Bridge {
             responses: ResponseBuffer::new(config.response_buffer_bytes),
             connections: Arc::new(Semaphore::new(config.max_connections)),
             router,
+            typed,
             doorbell,
             config,
             space: Notify::new(),

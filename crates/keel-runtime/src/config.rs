@@ -11,6 +11,10 @@ pub struct RouteConfig {
     #[serde(default = "any_method")]
     pub method: String,
     pub path: String,
+    /// The name of a typed endpoint in the manifest: requests are decoded and validated in
+    /// Rust against its request type before JS sees them.
+    #[serde(default)]
+    pub typed: Option<String>,
 }
 
 fn any_method() -> String {
@@ -37,6 +41,8 @@ pub struct Config {
     pub retry_after_seconds: u32,
     pub routes: Vec<RouteConfig>,
     pub fallback: bool,
+    /// Path of the binary manifest made by `keel gen`; needed when a route is `typed`.
+    pub manifest_path: Option<String>,
 }
 
 impl Default for Config {
@@ -57,6 +63,7 @@ impl Default for Config {
             retry_after_seconds: 1,
             routes: Vec::new(),
             fallback: true,
+            manifest_path: None,
         }
     }
 }
@@ -104,6 +111,11 @@ impl Config {
         }
         if self.max_request_body_size > u32::MAX as u64 {
             return Err(ConfigError("maxRequestBodySize must be below 4 GiB".into()));
+        }
+        if self.routes.iter().any(|r| r.typed.is_some()) && self.manifest_path.is_none() {
+            return Err(ConfigError(
+                "a route names a typed endpoint but manifestPath is not set; run `keel gen` and pass its manifest".into(),
+            ));
         }
         if self.routes.is_empty() && !self.fallback {
             return Err(ConfigError(

@@ -55,6 +55,16 @@ pub fn headers_too_large() -> Reply {
     )
 }
 
+/// 400 with a body already serialized by the validator.
+pub fn invalid_request(json: String) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from(json)));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
 pub fn bad_body() -> Reply {
     json_error(StatusCode::BAD_REQUEST, "invalid_argument", "the request body could not be read", None)
 }

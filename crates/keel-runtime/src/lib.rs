@@ -12,6 +12,7 @@ mod errors;
 mod pending;
 mod server;
 mod service;
+mod typed;
 
 use std::ffi::CString;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -74,6 +75,7 @@ impl Runtime {
             .map(|r| RouteSpec { method: r.method.clone(), path: r.path.clone() })
             .collect();
         let router = Router::new(&routes).map_err(|e| OpenError::Config(ConfigError(e.0)))?;
+        let typed = typed::TypedEndpoints::load(&config).map_err(OpenError::Config)?;
         let address = resolve(&config.hostname, config.port)?;
 
         let tokio = tokio::runtime::Builder::new_multi_thread()
@@ -91,7 +93,7 @@ impl Runtime {
         let doorbell_path = CString::new(doorbell.path().to_string_lossy().into_owned())
             .map_err(|_| OpenError::Io("the temp directory path contains a NUL byte".into()))?;
 
-        let bridge = Arc::new(Bridge::new(config, router, doorbell));
+        let bridge = Arc::new(Bridge::new(config, router, typed, doorbell));
         let http = Arc::new(connection::http_builder(&bridge));
         let (phase, phase_rx) = watch::channel(Phase::Running);
         {

@@ -14,7 +14,12 @@ use keel_core::ring::{Published, PublishError};
 use keel_core::router::RouteMatch;
 use tokio::time::Instant;
 
+use keel_core::typed::{RequestDecoder, RequestParts};
+
 use crate::bridge::Bridge;
+use crate::typed;
+
+static EMPTY: Bytes = Bytes::new();
 use crate::connection::ConnectionInfo;
 use crate::errors::{self, Reply};
 
@@ -79,6 +84,38 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
         }
     };
 
+    // Typed endpoint: validate and encode here; invalid input never reaches JS.
+    let typed = bridge.typed.as_ref().and_then(|t| t.request_type(endpoint).map(|ty| (&t.schema, ty)));
+    let mut decoder = None;
+    if let Some((schema, ty)) = typed {
+        let header = |name: &str| parts.headers.get(name).map(|v| v.as_bytes());
+        let request = RequestParts { path_params: &params, query: parts.uri.query(), header: &header, body: &body };
+        let mut typed_decoder = RequestDecoder::with_scratch(schema, ty, typed::take_scratch());
+        if let Err(error) = typed_decoder.decode(&request) {
+            typed::give_back(typed_decoder.into_scratch());
+            return errors::invalid_request(error.to_json());
+        }
+        decoder = Some(typed_decoder);
+    }
+    let reply = forward(bridge, conn, &parts, endpoint, &params, &body, decoder.as_ref().map(|d| d.payload())).await;
+    if let Some(decoder) = decoder {
+        typed::give_back(decoder.into_scratch());
+    }
+    reply
+}
+
+/// Hands the request to JS through the ring and waits for its answer (or sheds it).
+async fn forward(
+    bridge: &Arc<Bridge>,
+    conn: &ConnectionInfo,
+    parts: &http::request::Parts,
+    endpoint: u32,
+    params: &[(&str, &str)],
+    body: &Bytes,
+    payload: Option<&[u8]>,
+) -> Reply {
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
     let deadline = Instant::now() + bridge.config.queue_timeout();
     let Some((id, reply)) = bridge.wait_for_space(deadline, || bridge.pending.acquire()).await else {
         return errors::overloaded(bridge.config.retry_after_seconds);
@@ -93,8 +130,10 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
         query: parts.uri.query(),
         authority: parts.uri.authority().map(|a| a.as_str()),
         headers: &parts.headers,
-        params: &params,
-        body: &body,
+        params,
+        // A typed endpoint's body has become its payload; JS does not get it twice.
+        body: if payload.is_some() { &EMPTY } else { body },
+        payload: payload.unwrap_or_default(),
         remote_addr: &conn.remote_addr,
         version: parts.version,
     };
@@ -148,6 +187,7 @@ struct IncomingRequest<'a> {
     headers: &'a http::HeaderMap,
     params: &'a [(&'a str, &'a str)],
     body: &'a Bytes,
+    payload: &'a [u8],
     remote_addr: &'a str,
     version: Version,
 }
@@ -176,7 +216,7 @@ impl IncomingRequest<'_> {
             let body_len = self.body.len();
             let max_frame = bridge.ring.max_frame_bytes();
             // Estimate the envelope generously before encoding: spans + strings + fixed part.
-            let envelope_estimate = 256 + scratch.spans.strings.len() + 16 * scratch.spans.spans.len()
+            let envelope_estimate = 256 + self.payload.len() + scratch.spans.strings.len() + 16 * scratch.spans.spans.len()
                 + self.path.len() + self.query.map_or(0, str::len) + self.remote_addr.len();
             let inline = body_len > 0
                 && body_len <= bridge.config.inline_body_max
@@ -200,6 +240,7 @@ impl IncomingRequest<'_> {
                 body_location: location,
                 body_offset: if inline { REQUEST_HEADER_BYTES as u32 } else { 0 },
                 remote_addr: self.remote_addr,
+                payload: self.payload,
                 http_version: match self.version {
                     Version::HTTP_10 => HttpVersion::Http10,
                     Version::HTTP_2 => HttpVersion::Http2,

@@ -69,6 +69,28 @@ impl std::fmt::Display for ValidationError {
 /// Deepest nesting of arrays and objects accepted in a body.
 pub const MAX_DEPTH: usize = 64;
 
+/// The decoder's reusable buffers, kept apart from any schema so a thread can hold one for
+/// every endpoint of every runtime.
+pub struct Scratch {
+    builder: FlatBufferBuilder<'static>,
+    path: Vec<Segment>,
+    slots: Vec<(u16, Value)>,
+    seen: Vec<bool>,
+    elements: Vec<Value>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            builder: FlatBufferBuilder::with_capacity(1024),
+            path: Vec::new(),
+            slots: Vec::new(),
+            seen: Vec::new(),
+            elements: Vec::new(),
+        }
+    }
+}
+
 pub struct Decoder<'s> {
     pub schema: &'s Schema,
     pub builder: FlatBufferBuilder<'static>,
@@ -87,18 +109,15 @@ fn vt(id: u16) -> flatbuffers::VOffsetT {
 }
 
 impl<'s> Decoder<'s> {
-    pub fn new(schema: &'s Schema) -> Self {
-        Self {
-            schema,
-            builder: FlatBufferBuilder::with_capacity(1024),
-            path: Vec::new(),
-            source: Source::Body,
-            error: None,
-            depth: 0,
-            slots: Vec::new(),
-            seen: Vec::new(),
-            elements: Vec::new(),
-        }
+    pub fn new(schema: &'s Schema, scratch: Scratch) -> Self {
+        let Scratch { builder, path, slots, seen, elements } = scratch;
+        Self { schema, builder, path, source: Source::Body, error: None, depth: 0, slots, seen, elements }
+    }
+
+    /// Gives the buffers back for reuse with another schema.
+    pub fn into_scratch(self) -> Scratch {
+        let Decoder { builder, path, slots, seen, elements, .. } = self;
+        Scratch { builder, path, slots, seen, elements }
     }
 
     pub fn reset(&mut self) {

@@ -10,5 +10,5 @@ mod request;
 pub mod rules;
 mod scalar;
 
-pub use decoder::{ValidationError, MAX_DEPTH};
+pub use decoder::{Scratch, ValidationError, MAX_DEPTH};
 pub use request::{RequestDecoder, RequestParts};

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
-use super::decoder::{Decoder, Segment, ValidationError, Value};
+use super::decoder::{Decoder, Scratch, Segment, ValidationError, Value};
 use super::json::decode_object_fields;
 use super::model::{Field, Kind, Schema, Source, TypeId};
 use super::rules::check_length;
@@ -68,8 +68,22 @@ fn parse_cookies(header: &[u8]) -> impl Iterator<Item = (&str, &str)> {
 impl<'s> RequestDecoder<'s> {
     /// A decoder for request type `ty`, which must be an Object in `schema`.
     pub fn new(schema: &'s Schema, ty: TypeId) -> Self {
+        Self::with_scratch(schema, ty, Scratch::default())
+    }
+
+    /// The same, reusing buffers from an earlier decoder (see [`into_scratch`](Self::into_scratch)).
+    pub fn with_scratch(schema: &'s Schema, ty: TypeId, scratch: Scratch) -> Self {
         let has_body_fields = schema.types[ty].fields.iter().any(|f| f.source == Source::Body);
-        Self { dec: Decoder::new(ty_guard(schema, ty)), ty, has_body_fields }
+        Self { dec: Decoder::new(ty_guard(schema, ty), scratch), ty, has_body_fields }
+    }
+
+    /// The payload of the last successful [`decode`](Self::decode).
+    pub fn payload(&self) -> &[u8] {
+        self.dec.builder.finished_data()
+    }
+
+    pub fn into_scratch(self) -> Scratch {
+        self.dec.into_scratch()
     }
 
     /// Validates and encodes a request; the payload is valid until the next call.
