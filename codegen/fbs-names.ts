@@ -1,7 +1,7 @@
 // Names of the declarations in the app's .fbs. Every Object, Enum, Union and Record gets one,
 // unique in the file and valid in the FlatBuffers grammar; the manifest records it as fbs_name.
 
-import { identifierOf } from "./resolve/build-model.js";
+import { identifierOf, scalarOf } from "./resolve/build-model.js";
 import type { Type, TypeTable } from "./model.js";
 
 /** The wrapper tables that union variants are stored in (docs/TYPED-APIS.md). */
@@ -64,18 +64,45 @@ export function enumWrapperName(type: Type): string {
   return `${type.fbs_name}Value`;
 }
 
+/** How a field of type `index` is written in the .fbs (`types` must have fbs_name set up to it). */
+export function fbsTypeName(types: readonly Type[], index: number): string {
+  const type = types[index]!;
+  if (type.kind === "Array") return `[${fbsTypeName(types, type.element!)}]`;
+  if (type.kind === "Record") return `[${type.fbs_name}]`;
+  return scalarOf(type) ?? type.fbs_name!;
+}
+
 /**
  * The table's types with fbs_name set on each one the .fbs declares (placed right after `name`,
  * in schema order, so manifest.json reads like the schema).
+ *
+ * Two model types can have the same .fbs declaration: an object used both in a request and in
+ * a response differs only in its fields' sources, which the .fbs does not carry. They share one
+ * name, and the .fbs declares it once.
  */
 export function withFbsNames(table: TypeTable): Type[] {
   const scope = new NameScope(Object.keys(WRAPPER_TABLES));
-  return table.types.map(({ kind, name, ...rest }, index) => {
+  const byDeclaration = new Map<string, string>();
+  const named: Type[] = [];
+  table.types.forEach(({ kind, name, ...rest }, index) => {
     const preferred = name ?? table.hints[index]!;
+    const type: Type = { kind, name, ...rest };
+    let declaration: unknown;
+    if (kind === "Object") declaration = type.fields!.map((f) => [f.name, fbsTypeName(named, f.type), f.id, f.null_id]);
+    else if (kind === "Union") declaration = type.variants;
+    else if (kind === "Enum") declaration = type.enum_values;
+    else if (kind === "Record") declaration = fbsTypeName(named, type.element!);
     let fbs_name: string | undefined;
-    if (kind === "Object" || kind === "Union") fbs_name = scope.take(preferred);
-    else if (kind === "Enum") fbs_name = scope.take(preferred, ["Value"]); // room for its union wrapper
-    else if (kind === "Record") fbs_name = scope.take(`${preferred}Entry`);
-    return { kind, name, fbs_name, ...rest };
+    if (declaration !== undefined) {
+      const key = JSON.stringify([kind, preferred, declaration]);
+      fbs_name = byDeclaration.get(key);
+      if (fbs_name === undefined) {
+        // An Enum keeps room for the wrapper table it gets as a union variant.
+        fbs_name = scope.take(kind === "Record" ? `${preferred}Entry` : preferred, kind === "Enum" ? ["Value"] : []);
+        byDeclaration.set(key, fbs_name);
+      }
+    }
+    named.push({ kind, name, fbs_name, ...rest });
   });
+  return named;
 }

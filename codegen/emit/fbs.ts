@@ -3,24 +3,20 @@
 // variants live in. Every field carries its explicit id from the model, so the schema and the
 // manifest can never disagree on layout.
 
-import { enumWrapperName, NameScope, snakeCase, WRAPPER_TABLES } from "../fbs-names.js";
+import { enumWrapperName, fbsTypeName, NameScope, snakeCase, WRAPPER_TABLES } from "../fbs-names.js";
 import type { Type } from "../model.js";
-import { scalarOf, wrapperOf } from "../resolve/build-model.js";
+import { wrapperOf } from "../resolve/build-model.js";
 
 export function emitFbs(types: readonly Type[]): string {
-  const fbsType = (index: number): string => {
-    const type = types[index]!;
-    if (type.kind === "Array") return `[${fbsType(type.element!)}]`;
-    if (type.kind === "Record") return `[${type.fbs_name}]`;
-    return scalarOf(type) ?? type.fbs_name!;
-  };
+  const fbsType = (index: number) => fbsTypeName(types, index);
 
   const usedWrappers = new Set<string>();
-  const enumWrappers = new Set<number>();
+  /** fbs names of the enums that are union variants: they need a wrapper table. */
+  const enumWrappers = new Set<string>();
   for (const type of types) {
     for (const variant of type.variants ?? []) {
       const wrapper = wrapperOf(types[variant]!);
-      if (wrapper === "enum") enumWrappers.add(variant);
+      if (wrapper === "enum") enumWrappers.add(types[variant]!.fbs_name!);
       else usedWrappers.add(wrapper);
     }
   }
@@ -29,13 +25,16 @@ export function emitFbs(types: readonly Type[]): string {
   for (const [name, scalar] of Object.entries(WRAPPER_TABLES)) {
     if (usedWrappers.has(name)) out.push(`table ${name} { value: ${scalar} (id: 0); }`, "");
   }
-  types.forEach((type, index) => {
+  const declared = new Set<string>();
+  for (const type of types) {
+    if (type.fbs_name === undefined || declared.has(type.fbs_name)) continue; // nothing to declare, or done
+    declared.add(type.fbs_name);
     switch (type.kind) {
       case "Enum": {
         const members = new NameScope();
         const values = type.enum_values!.map((value, i) => `  ${members.take(value)} = ${i},`);
         out.push(`enum ${type.fbs_name} : ubyte {`, ...values, "}", "");
-        if (enumWrappers.has(index)) out.push(`table ${enumWrapperName(type)} { value: ${type.fbs_name} (id: 0); }`, "");
+        if (enumWrappers.has(type.fbs_name!)) out.push(`table ${enumWrapperName(type)} { value: ${type.fbs_name} (id: 0); }`, "");
         break;
       }
       case "Union": {
@@ -67,6 +66,6 @@ export function emitFbs(types: readonly Type[]): string {
       default:
         break;
     }
-  });
+  }
   return out.join("\n");
 }

@@ -67,8 +67,9 @@ export function keelType(name: string, args: readonly TypeArgument[], site: Site
     if (name === "MatchesRegexp") {
       try {
         new RegExp(text, "u");
-      } catch (error) {
-        throw siteError(site, `MatchesRegexp: ${(error as Error).message}`);
+      } catch {
+        // The engine's own message differs between V8 and JavaScriptCore: keep ours stable.
+        throw siteError(site, `MatchesRegexp: ${JSON.stringify(text)} is not a valid regular expression`);
       }
     }
     return { t: "tag", name, rule: { kind: name as RuleKind, text }, site };
