@@ -1,0 +1,79 @@
+// The helpers every generated accessors.js starts with. Plain JavaScript, no imports, so the
+// generated module runs as it is on Bun and on Node.
+//
+// A table is read through its vtable: the int32 at the table's position is the distance back to
+// the vtable, whose uint16s are [vtable size, table size, offset of field 0, field 1, …]; an
+// offset of 0 (or a field id past the vtable's end) means the field is absent.
+
+export const ACCESSOR_PRELUDE = `const utf8 = new TextDecoder();
+
+/** Byte offset of field \`id\` from the table's start; 0 when it is absent. */
+function slot(view, table, id) {
+  const vtable = table - view.getInt32(table, true);
+  const at = 4 + 2 * id;
+  return at < view.getUint16(vtable, true) ? view.getUint16(vtable + at, true) : 0;
+}
+
+/** The table, string or vector that the uoffset at \`at\` points to. */
+function deref(view, at) {
+  return at + view.getUint32(at, true);
+}
+
+/** A string (uint32 length, then UTF-8 bytes). Short ASCII is built from char codes, cheaper than TextDecoder. */
+function string(bytes, view, at) {
+  const start = deref(view, at);
+  const length = view.getUint32(start, true);
+  const from = start + 4;
+  if (length <= 32) {
+    let text = "";
+    for (let i = from, end = from + length; i < end; i++) {
+      const byte = bytes[i];
+      if (byte >= 0x80) return utf8.decode(bytes.subarray(from, end));
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  return utf8.decode(bytes.subarray(from, from + length));
+}
+
+/** An int64 as a number: exact within ±2^53, which is all the decoder lets through. */
+function long(view, at) {
+  return view.getInt32(at + 4, true) * 4294967296 + view.getUint32(at, true);
+}
+
+/** Whether the bool field \`id\` is present and true (the \`__null\` flags). */
+function flag(view, table, id) {
+  const at = slot(view, table, id);
+  return at !== 0 && view.getUint8(table + at) !== 0;
+}
+
+/** The elements of the vector at \`at\`, each read by \`read(position)\`, as a plain array. */
+function vector(view, at, width, read) {
+  const start = deref(view, at);
+  const length = view.getUint32(start, true);
+  const out = new Array(length);
+  for (let i = 0, p = start + 4; i < length; i++, p += width) out[i] = read(p);
+  return out;
+}
+
+/** A Record: its entry tables as a plain object, keys in the order they arrived. */
+function record(bytes, view, at, readValue) {
+  const out = {};
+  const start = deref(view, at);
+  const length = view.getUint32(start, true);
+  for (let i = 0, p = start + 4; i < length; i++, p += 4) {
+    const entry = deref(view, p);
+    const key = string(bytes, view, entry + slot(view, entry, 0));
+    const value = readValue(entry);
+    // "__proto__" must become a key, not the object's prototype.
+    if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** The accessor of type \`Table\` for a payload: a FlatBuffers buffer starting at \`start\`. */
+export function readPayload(Table, bytes, view, start) {
+  return new Table(bytes, view, deref(view, start));
+}
+`;

@@ -1,0 +1,143 @@
+// Round trip through the generated accessors: payloads encoded per docs/TYPED-APIS.md (as the
+// Rust decoder lays them out) must read back as the values they were made from.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { analyze } from "../analyze.js";
+import { emitAccessors } from "../emit/accessors.js";
+import type { Manifest } from "../model.js";
+import { after, describe, test } from "../../test/harness.js";
+import { encodePayload } from "./encode.js";
+import { fixturesDir } from "./support.js";
+
+type Table = new (bytes: Uint8Array, view: DataView, table: number) => Record<string, unknown> & { toJSON(): unknown };
+interface Generated {
+  readPayload(Table: Table, bytes: Uint8Array, view: DataView, start: number): Record<string, unknown> & { toJSON(): unknown };
+  endpoints: { name: string; Request: Table | null }[];
+}
+
+const work = mkdtempSync(join(tmpdir(), "keel-accessors-"));
+
+/** Generates the fixture app's accessors.js and imports it. */
+async function load(app: string): Promise<{ manifest: Manifest; generated: Generated }> {
+  const { manifest } = analyze({ entry: join(fixturesDir, app, "app.ts") });
+  const path = join(work, `${app}.js`);
+  writeFileSync(path, emitAccessors(manifest).js);
+  return { manifest, generated: (await import(pathToFileURL(path).href)) as Generated };
+}
+
+/** Encodes `value` as endpoint `name`'s request and reads it back through its accessor. */
+function roundTrip({ manifest, generated }: { manifest: Manifest; generated: Generated }, name: string, value: Record<string, unknown>) {
+  const endpoint = manifest.endpoints.find((e) => e.name === name)!;
+  // Put the payload at an unaligned offset inside a larger buffer, as it sits in the envelope.
+  const payload = encodePayload(manifest, endpoint.request, value as never);
+  const bytes = new Uint8Array(payload.length + 12);
+  bytes.set(payload, 4);
+  const Request = generated.endpoints.find((e) => e.name === name)!.Request!;
+  return generated.readPayload(Request, bytes, new DataView(bytes.buffer), 4);
+}
+
+describe("generated accessors", () => {
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  test("the Encore benchmark request", async () => {
+    const app = await load("encore-schema");
+    const body = {
+      name: "test",
+      excitement: 123,
+      foo: "bar",
+      someKey: "test",
+      someOtherKey: 123,
+      requiredKey: [123, 456, 789],
+      nullableKey: null,
+      multipleTypesKey: true,
+      multipleRestrictedTypesKey: "test",
+      enumKey: "John",
+    };
+    const req = roundTrip(app, "schema", body);
+    assert.equal(req.name, "test");
+    assert.equal(req.excitement, 123);
+    assert.equal(req.foo, "bar");
+    assert.deepEqual(req.requiredKey, [123, 456, 789]);
+    assert.equal(req.requiredKey, req.requiredKey, "arrays are read once and cached");
+    assert.equal(req.nullableKey, null);
+    assert.equal(req.multipleTypesKey, true);
+    assert.equal(req.multipleRestrictedTypesKey, "test");
+    assert.equal(req.enumKey, "John");
+    assert.deepEqual(JSON.parse(JSON.stringify(req)), body);
+
+    const other = roundTrip(app, "schema", { ...body, someKey: undefined, nullableKey: 0, multipleTypesKey: 0, multipleRestrictedTypesKey: 12, enumKey: "Foo" });
+    assert.equal(other.someKey, undefined, "missing → undefined");
+    assert.equal(other.nullableKey, 0, "0 is a value, not null");
+    assert.equal(other.multipleTypesKey, 0);
+    assert.equal(other.multipleRestrictedTypesKey, 12);
+    assert.equal(other.enumKey, "Foo");
+
+    const missing = roundTrip(app, "schema", { ...body, nullableKey: undefined });
+    assert.equal(missing.nullableKey, undefined, "a missing nullable field is undefined, not null");
+  });
+
+  test("every kind, null versus missing, unicode, big and negative numbers", async () => {
+    const app = await load("kinds");
+    const address = { street: "Rue de l'Église 1", city: "Zürich" };
+    const value = {
+      email: "émile@exämple.com",
+      handle: "a_x",
+      born: "2024-02-29T23:59:59.123Z",
+      score: -1.25,
+      count: 2 ** 53 - 1,
+      status: "in-review",
+      previous: null,
+      kind: "profile",
+      version: 2,
+      verified: true,
+      flag: false,
+      limit: "auto",
+      maybe: null,
+      nickname: "",
+      address,
+      addresses: [address, { street: "🚀 Launch pad ".repeat(4), city: "日本語のテキストはマルチバイト" }],
+      billing: { address },
+      // JSON.parse makes "__proto__" an own key, as a JSON body would.
+      labels: JSON.parse('{ "a": "x", "__proto__": "not a prototype", "": "empty key" }') as Record<string, string>,
+      counters: { k: [1, -2, -(2 ** 53 - 1), 0] },
+      places: { home: address },
+      mixed: { s: "str", n: 3.5 },
+      "x-forwarded-for": "10.0.0.1",
+      some_key: "s".repeat(100),
+      someKey: "caf\u00e9".repeat(20),
+      table: false,
+      value_type: "t",
+      value: false,
+    };
+    const req = roundTrip(app, "saveProfile", JSON.parse(JSON.stringify(value)));
+    assert.equal(req.email, value.email);
+    assert.equal(req.website, undefined);
+    assert.ok(req.born instanceof Date);
+    assert.equal((req.born as Date).toISOString(), value.born);
+    assert.equal(req.score, -1.25);
+    assert.equal(req.count, 2 ** 53 - 1);
+    assert.equal(req.status, "in-review");
+    assert.equal(req.previous, null);
+    assert.equal(req.flag, false, "false is present, not missing");
+    assert.equal(req.limit, "auto");
+    assert.equal(req.maybe, null);
+    assert.equal(req.nickname, "");
+    assert.deepEqual((req.address as { toJSON(): unknown }).toJSON(), address);
+    assert.equal(req.address, req.address, "nested objects are cached");
+    assert.ok(Array.isArray(req.addresses));
+    assert.equal(Object.getPrototypeOf(req.labels), Object.prototype);
+    assert.deepEqual(Object.keys(req.labels as object), ["a", "__proto__", ""]);
+    assert.deepEqual(JSON.parse(JSON.stringify(req)), JSON.parse(JSON.stringify(value)));
+
+    const other = roundTrip(app, "saveProfile", { ...JSON.parse(JSON.stringify(value)), limit: 7, previous: "active", billing: null, maybe: undefined, value: "v" });
+    assert.equal(other.limit, 7);
+    assert.equal(other.previous, "active");
+    assert.equal(other.billing, null);
+    assert.equal(other.maybe, undefined);
+    assert.equal(other.value, "v");
+  });
+});
