@@ -12,7 +12,7 @@ import { findBun } from "./lib/bun.mjs";
 import { checkJsonResponse } from "./lib/check-response.mjs";
 import { exitKillingChildren } from "./lib/children.mjs";
 import { checkKeelBuild } from "./lib/keel-build.mjs";
-import { gitCommit, machineInfo, machineTicks } from "./lib/machine.mjs";
+import { gitCommit, machineInfo, machineTicks, waitForQuiet } from "./lib/machine.mjs";
 import { clockTicksPerSecond, cpuPerRequest, cpuSnapshot, peakRssKiB } from "./lib/proc-cpu.mjs";
 import { ratiosTable, resultsTable, summarize } from "./lib/report.mjs";
 import { startServer } from "./lib/spawn-server.mjs";
@@ -21,6 +21,8 @@ import { ensureWrk, runWrk } from "./lib/wrk.mjs";
 const PERF = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(PERF);
 const EXPECTED = { message: "Hello, World!" };
+/** Busier than this (in cores), the machine is not idle: wait before a run, flag a disturbed one. */
+const QUIET_CORES = 0.15;
 
 const CONTENDERS = [
   { id: "bun-serve", name: "Bun.serve", runtime: "bun", file: "servers/bun-serve.ts", keel: null },
@@ -37,6 +39,7 @@ const USAGE = `Usage: node perf/bench-hello.mjs [options]
   --connections N   wrk connections (default 150)
   --wrk-threads N   wrk threads (default 1: the machine has few cores, see README)
   --only IDS        comma-separated subset of: ${CONTENDERS.map((c) => c.id).join(", ")}
+  --quiet-wait S    before each run, wait up to S seconds for the machine to be idle (default 30; 0 = no wait)
   --out FILE        where the Markdown goes (default perf/RESULTS-hello.md; "-" = stdout only)
   -h, --help`;
 
@@ -49,6 +52,7 @@ function options() {
       connections: { type: "string", default: "150" },
       "wrk-threads": { type: "string", default: "1" },
       only: { type: "string" },
+      "quiet-wait": { type: "string", default: "30" },
       out: { type: "string", default: join(PERF, "RESULTS-hello.md") },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -75,6 +79,7 @@ function options() {
     warmup: int("warmup", 0),
     connections: int("connections", 1),
     wrkThreads: int("wrk-threads", 1),
+    quietWait: int("quiet-wait", 0),
     contenders,
     out: values.out,
   };
@@ -92,19 +97,25 @@ async function main() {
   const keelNeeds = [...new Set(opts.contenders.flatMap((c) => c.keel ?? []))];
   const warnings = keelNeeds.length > 0 ? checkKeelBuild(ROOT, keelNeeds) : [];
   clockTicksPerSecond();
-
-  const background = await backgroundLoad();
-  if (background > 0.2) warnings.push(`The machine was already busy before the run (${background.toFixed(2)} cores): results are noisy.`);
   for (const warning of warnings) log(`warning: ${warning}`);
 
   const started = new Date();
   const runs = [];
   for (let round = 0; round < opts.runs; round++) {
     for (const contender of opts.contenders) {
+      const loadBefore = opts.quietWait > 0 ? await waitForQuiet({ maxCores: QUIET_CORES, timeoutMs: opts.quietWait * 1000 }) : NaN;
       const run = await measure(contender, opts, bun?.path);
       run.round = round + 1;
+      run.loadBefore = loadBefore;
       runs.push(run);
       log(`run ${round + 1}/${opts.runs}  ${contender.name.padEnd(13)} ${describeRun(run)}`);
+      if (loadBefore > QUIET_CORES) {
+        warnings.push(`${contender.name}, run ${round + 1}: the machine was still busy (${loadBefore.toFixed(2)} cores) after waiting ${opts.quietWait} s.`);
+      }
+      run.disturbed = run.othersCores > QUIET_CORES || loadBefore > QUIET_CORES;
+      if (run.othersCores > QUIET_CORES) {
+        warnings.push(`${contender.name}, run ${round + 1}: other processes used ${run.othersCores.toFixed(2)} cores during the window (disturbed).`);
+      }
     }
   }
 
@@ -146,15 +157,19 @@ async function measure(contender, opts, bunPath) {
     const cpu = cpuPerRequest(cpuBefore, cpuAfter, wrk.requests);
     const ticks = clockTicksPerSecond();
     const serverSeconds = cpu.jsSeconds + cpu.otherSeconds;
-    const machineSeconds = (machineAfter.busy - machineBefore.busy) / ticks;
-    const { raw, ...report } = wrk;
+    const wrkSeconds = wrk.cpuTicks / ticks;
+    // CPU charged to processes that are neither the server nor wrk (this script's share is tiny).
+    const othersSeconds = (machineAfter.processes - machineBefore.processes) / ticks - serverSeconds - wrkSeconds;
+    const { raw, cpuTicks, ...report } = wrk;
     return {
       contender: contender.name,
       ...report,
       jsUs: cpu.jsUs,
       otherUs: cpu.otherUs,
       serverCores: serverSeconds / wrk.seconds,
-      restCores: Math.max(0, machineSeconds - serverSeconds) / wrk.seconds,
+      wrkCores: wrkSeconds / wrk.seconds,
+      othersCores: Math.max(0, othersSeconds) / wrk.seconds,
+      irqCores: (machineAfter.busy - machineAfter.processes - (machineBefore.busy - machineBefore.processes)) / ticks / wrk.seconds,
       threads: cpuAfter.threads,
       rssMiB: peakRssKiB(server.pid) / 1024,
     };
@@ -168,21 +183,13 @@ async function measure(contender, opts, bunPath) {
   }
 }
 
-/** Cores busy on the machine over one idle second, before anything starts. */
-async function backgroundLoad() {
-  const before = machineTicks();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = machineTicks();
-  return ((after.busy - before.busy) / (after.total - before.total)) * machineInfo().cores;
-}
-
 function describeRun(run) {
   if (run.failure) return `FAILED: ${run.failure}`;
   const rps = Math.round(run.rps).toLocaleString("en-US").padStart(9);
   return (
     `${rps} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  ` +
     `JS ${run.jsUs.toFixed(2)} µs/req  other ${run.otherUs.toFixed(2)} µs/req  ` +
-    `cores ${run.serverCores.toFixed(2)} (+${run.restCores.toFixed(2)} wrk & rest)  ` +
+    `cores: server ${run.serverCores.toFixed(2)} wrk ${run.wrkCores.toFixed(2)} irq ${run.irqCores.toFixed(2)} others ${run.othersCores.toFixed(2)}  ` +
     `RSS ${run.rssMiB.toFixed(0)} MiB  errors ${run.errors}`
   );
 }
@@ -207,7 +214,8 @@ function renderResults({ opts, started, machine, versions, runs, warnings }) {
     "Cells are median / best of the runs. CPU per request is the server's utime+stime over the " +
       "measured window divided by the requests wrk completed; the JS thread is the process's main " +
       "thread. Server cores = the server's CPU seconds / window seconds (wrk runs on the same cores). " +
-      "Errors = socket errors + non-2xx/3xx responses, summed over the runs.",
+      "Errors = socket errors + non-2xx/3xx responses, summed over the runs. A disturbed run is one " +
+      "during which other processes were busy (see Warnings).",
     ...(ratios ? ["", "Keel relative to the peers (medians; req/s above 1 and CPU or p99 below 1 favour Keel):", "", ratios] : []),
     ...(warnings.length ? ["", "Warnings:", "", ...warnings.map((w) => `- ${w}`)] : []),
     ...(failures.length ? ["", "Failed runs:", "", ...failures.map((f) => `- ${f.contender}, run ${f.round}: ${f.failure.split("\n")[0]}`)] : []),

@@ -24,9 +24,33 @@ export function gitCommit(root, paths) {
   return dirty ? `${commit}+dirty` : commit;
 }
 
-/** Machine-wide CPU counters from /proc/stat, in ticks: `{ busy, total }`. */
+/**
+ * Machine-wide CPU counters from /proc/stat, in ticks: `total` (every state), `busy` (all but idle
+ * and iowait) and `processes` (user + nice + system: the time charged to processes, without the
+ * interrupt and softirq time that loopback networking costs).
+ */
 export function machineTicks() {
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const total = fields.reduce((sum, n) => sum + n, 0);
-  return { busy: total - fields[3] - fields[4], total }; // idle and iowait are not busy
+  return { total, busy: total - fields[3] - fields[4], processes: fields[0] + fields[1] + fields[2] };
+}
+
+/** Cores busy on the machine over the next `ms` milliseconds. */
+export async function busyCores(ms = 1000) {
+  const before = machineTicks();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = machineTicks();
+  return ((after.busy - before.busy) / (after.total - before.total)) * availableParallelism();
+}
+
+/**
+ * Waits until the machine is idle (under `maxCores` busy over a second), for `timeoutMs` at most.
+ * Resolves with the last load measured.
+ */
+export async function waitForQuiet({ maxCores = 0.15, timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const load = await busyCores(1000);
+    if (load <= maxCores || Date.now() >= deadline) return load;
+  }
 }

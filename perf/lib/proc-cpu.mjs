@@ -41,6 +41,15 @@ export function cpuSnapshot(pid) {
   return { main, total, other: total - main, threads };
 }
 
+/** utime + stime of the whole process `pid` in ticks, or undefined once it is gone. */
+export function processTicks(pid) {
+  try {
+    return statTicks(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU microseconds per request between two snapshots, split into JS thread and the rest. */
 export function cpuPerRequest(before, after, requests) {
   const usPerTick = 1e6 / clockTicksPerSecond();

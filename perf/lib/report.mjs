@@ -26,12 +26,13 @@ const METRICS = [
   { key: "rssMiB", title: "peak RSS MiB", format: (v) => v.toFixed(0) },
 ];
 
-/** Per contender: `{ name, runs, failed, errors, median: {…}, best: {…} }`. */
+/** Per contender: `{ name, runs, failed, disturbed, errors, median: {…}, best: {…} }`. */
 export function summarize(contenders, runs) {
   return contenders.map(({ name }) => {
     const mine = runs.filter((run) => run.contender === name);
     const ok = mine.filter((run) => !run.failure);
-    const summary = { name, runs: ok.length, failed: mine.length - ok.length, errors: 0, median: {}, best: {} };
+    const disturbed = ok.filter((run) => run.disturbed).length;
+    const summary = { name, runs: ok.length, failed: mine.length - ok.length, disturbed, errors: 0, median: {}, best: {} };
     summary.errors = ok.reduce((sum, run) => sum + run.errors, 0);
     for (const { key, higher } of METRICS) {
       const values = ok.map((run) => run[key]);
@@ -47,7 +48,7 @@ export function resultsTable(summaries) {
   const head = ["contender", "runs", ...METRICS.map((m) => m.title), "errors"];
   const rows = summaries.map((s) => [
     s.name,
-    s.failed ? `${s.runs} (+${s.failed} failed)` : String(s.runs),
+    [String(s.runs), s.disturbed && `${s.disturbed} disturbed`, s.failed && `+${s.failed} failed`].filter(Boolean).join(", "),
     ...METRICS.map(({ key, format }) => (s.runs ? `${format(s.median[key])} / ${format(s.best[key])}` : "—")),
     String(s.errors),
   ]);

@@ -2,6 +2,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { track } from "./children.mjs";
+import { processTicks } from "./proc-cpu.mjs";
 
 /** Makes sure wrk is on PATH and returns its version line. Throws with instructions otherwise. */
 export function ensureWrk({ log = console.error } = {}) {
@@ -34,9 +35,13 @@ function wrkVersion() {
   return (run.stdout || run.stderr || "").split("\n")[0].replace(/\s+Copyright.*$/, "").trim();
 }
 
+/** How often wrk's own CPU time is sampled (its /proc entry is gone once it exits). */
+const CPU_SAMPLE_MS = 100;
+
 /**
  * Runs `wrk --latency` against `url` and resolves with the parsed report:
- * `{ requests, seconds, rps, p50Ms, p75Ms, p90Ms, p99Ms, non2xx, socketErrors, errors, raw }`.
+ * `{ requests, seconds, rps, p50Ms, p75Ms, p90Ms, p99Ms, non2xx, socketErrors, errors, raw }`
+ * plus `cpuTicks`, wrk's own CPU time (sampled, so short by at most its last 100 ms).
  * `non2xx` is wrk's "Non-2xx or 3xx responses" count. Killed if it overruns by `slackMs`.
  */
 export function runWrk({ url, threads, connections, durationS, slackMs = 15_000 }) {
@@ -45,17 +50,21 @@ export function runWrk({ url, threads, connections, durationS, slackMs = 15_000 
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (chunk) => (out += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk) => (out += chunk));
+  let cpuTicks = 0;
+  const sampler = setInterval(() => (cpuTicks = processTicks(child.pid) ?? cpuTicks), CPU_SAMPLE_MS);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), durationS * 1000 + slackMs);
     child.once("error", (error) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       reject(error);
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       if (code !== 0) return reject(new Error(`wrk ${args.join(" ")} failed (${signal ?? `code ${code}`}):\n${out}`));
       try {
-        resolve(parseWrk(out));
+        resolve({ ...parseWrk(out), cpuTicks });
       } catch (error) {
         reject(error);
       }
