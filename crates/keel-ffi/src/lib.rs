@@ -13,6 +13,12 @@ use keel_runtime::Runtime;
 pub use status::Status;
 use status::{guard, guard_count, guard_value, set_last_error, LAST_ERROR};
 
+/// Rust-side allocations only (the host's own heap is untouched). The runtime allocates per
+/// request (hyper's buffers, headers, response bodies) from several threads; mimalloc's
+/// thread-local free lists beat glibc malloc there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Must equal `KEEL_ABI_VERSION` in keel.h.
 pub const ABI_VERSION: u32 = 1;
 
