@@ -170,6 +170,9 @@ export class ModelBuilder {
   private union(term: Extract<Term, { t: "union" }>, hint: string, context: Context): number {
     const leaves = flatten(term);
     const strings = [...new Set(leaves.flatMap((leaf) => (leaf.t === "literal" && typeof leaf.value === "string" ? [leaf.value] : [])))];
+    if (strings.length > 256) {
+      throw siteError(term.site, `an enum is stored in one byte and holds at most 256 values, not ${strings.length}: use string with MatchesRegexp<"…">`);
+    }
     const stringsEnum = (name: string | undefined, enumHint: string) =>
       strings.length === 1 ? this.literal(strings[0]!, enumHint) : this.table.add({ kind: "Enum", name, rules: [], enum_values: strings }, enumHint);
 
