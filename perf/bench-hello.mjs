@@ -215,7 +215,8 @@ function renderResults({ opts, started, machine, versions, runs, warnings }) {
       "measured window divided by the requests wrk completed; the JS thread is the process's main " +
       "thread. Server cores = the server's CPU seconds / window seconds (wrk runs on the same cores). " +
       "Errors = socket errors + non-2xx/3xx responses, summed over the runs. A disturbed run is one " +
-      "during which other processes were busy (see Warnings).",
+      "during which other processes were busy (see Warnings); when a contender has undisturbed " +
+      "runs, its cells come from those alone.",
     ...(ratios ? ["", "Keel relative to the peers (medians; req/s above 1 and CPU or p99 below 1 favour Keel):", "", ratios] : []),
     ...(warnings.length ? ["", "Warnings:", "", ...warnings.map((w) => `- ${w}`)] : []),
     ...(failures.length ? ["", "Failed runs:", "", ...failures.map((f) => `- ${f.contender}, run ${f.round}: ${f.failure.split("\n")[0]}`)] : []),

@@ -26,16 +26,29 @@ const METRICS = [
   { key: "rssMiB", title: "peak RSS MiB", format: (v) => v.toFixed(0) },
 ];
 
-/** Per contender: `{ name, runs, failed, disturbed, errors, median: {…}, best: {…} }`. */
+/**
+ * Per contender: `{ name, runs, failed, disturbed, used, errors, median: {…}, best: {…} }`.
+ * Medians and bests come from the undisturbed runs when there is at least one (`used` says how
+ * many runs they come from), else from all. Errors are summed over every completed run.
+ */
 export function summarize(contenders, runs) {
   return contenders.map(({ name }) => {
     const mine = runs.filter((run) => run.contender === name);
     const ok = mine.filter((run) => !run.failure);
-    const disturbed = ok.filter((run) => run.disturbed).length;
-    const summary = { name, runs: ok.length, failed: mine.length - ok.length, disturbed, errors: 0, median: {}, best: {} };
-    summary.errors = ok.reduce((sum, run) => sum + run.errors, 0);
+    const clean = ok.filter((run) => !run.disturbed);
+    const used = clean.length > 0 ? clean : ok;
+    const summary = {
+      name,
+      runs: ok.length,
+      failed: mine.length - ok.length,
+      disturbed: ok.length - clean.length,
+      used: used.length,
+      errors: ok.reduce((sum, run) => sum + run.errors, 0),
+      median: {},
+      best: {},
+    };
     for (const { key, higher } of METRICS) {
-      const values = ok.map((run) => run[key]);
+      const values = used.map((run) => run[key]);
       summary.median[key] = median(values);
       summary.best[key] = best(values, higher === true);
     }
@@ -43,12 +56,20 @@ export function summarize(contenders, runs) {
   });
 }
 
+/** "3", "3, 1 disturbed (left out)", "2, 2 disturbed, +1 failed"… */
+function runsCell(s) {
+  const parts = [String(s.runs)];
+  if (s.disturbed) parts.push(s.used < s.runs ? `${s.disturbed} disturbed (left out)` : `${s.disturbed} disturbed`);
+  if (s.failed) parts.push(`+${s.failed} failed`);
+  return parts.join(", ");
+}
+
 /** The results table: each cell is "median / best". */
 export function resultsTable(summaries) {
   const head = ["contender", "runs", ...METRICS.map((m) => m.title), "errors"];
   const rows = summaries.map((s) => [
     s.name,
-    [String(s.runs), s.disturbed && `${s.disturbed} disturbed`, s.failed && `+${s.failed} failed`].filter(Boolean).join(", "),
+    runsCell(s),
     ...METRICS.map(({ key, format }) => (s.runs ? `${format(s.median[key])} / ${format(s.best[key])}` : "—")),
     String(s.errors),
   ]);
