@@ -112,6 +112,7 @@ async function main() {
       if (loadBefore > QUIET_CORES) {
         warnings.push(`${contender.name}, run ${round + 1}: the machine was still busy (${loadBefore.toFixed(2)} cores) after waiting ${opts.quietWait} s.`);
       }
+      if (run.uncleanStop) warnings.push(`${contender.name}, run ${round + 1}: did not exit by itself on SIGTERM (${run.uncleanStop}).`);
       run.disturbed = run.othersCores > QUIET_CORES || loadBefore > QUIET_CORES;
       if (run.othersCores > QUIET_CORES) {
         warnings.push(`${contender.name}, run ${round + 1}: other processes used ${run.othersCores.toFixed(2)} cores during the window (disturbed).`);
@@ -136,51 +137,57 @@ async function main() {
   if (runs.some((run) => run.failure)) process.exitCode = 1;
 }
 
-/** One run of one contender: a fresh server, a warm-up, a measured wrk window. */
+/** One run of one contender: a fresh server, measured, then stopped. */
 async function measure(contender, opts, bunPath) {
   const command = contender.runtime === "bun" ? bunPath : process.execPath;
   let server;
+  let run;
   try {
     server = await startServer({ command, args: [contender.file], cwd: PERF, env: { PORT: "0" } });
-    const url = `http://127.0.0.1:${server.port}/hello`;
-    await checkJsonResponse(url, EXPECTED);
-    const load = { url, threads: opts.wrkThreads, connections: opts.connections };
-    if (opts.warmup > 0) await runWrk({ ...load, durationS: opts.warmup });
-
-    const cpuBefore = cpuSnapshot(server.pid);
-    const machineBefore = machineTicks();
-    const wrk = await runWrk({ ...load, durationS: opts.duration });
-    const cpuAfter = cpuSnapshot(server.pid);
-    const machineAfter = machineTicks();
-    if (!server.alive()) throw new Error("the server exited during the run");
-
-    const cpu = cpuPerRequest(cpuBefore, cpuAfter, wrk.requests);
-    const ticks = clockTicksPerSecond();
-    const serverSeconds = cpu.jsSeconds + cpu.otherSeconds;
-    const wrkSeconds = wrk.cpuTicks / ticks;
-    // CPU charged to processes that are neither the server nor wrk (this script's share is tiny).
-    const othersSeconds = (machineAfter.processes - machineBefore.processes) / ticks - serverSeconds - wrkSeconds;
-    const { raw, cpuTicks, ...report } = wrk;
-    return {
-      contender: contender.name,
-      ...report,
-      jsUs: cpu.jsUs,
-      otherUs: cpu.otherUs,
-      serverCores: serverSeconds / wrk.seconds,
-      wrkCores: wrkSeconds / wrk.seconds,
-      othersCores: Math.max(0, othersSeconds) / wrk.seconds,
-      irqCores: (machineAfter.busy - machineAfter.processes - (machineBefore.busy - machineBefore.processes)) / ticks / wrk.seconds,
-      threads: cpuAfter.threads,
-      rssMiB: peakRssKiB(server.pid) / 1024,
-    };
+    run = await loadServer(server, opts);
   } catch (error) {
-    return { contender: contender.name, failure: error.message };
-  } finally {
-    if (server) {
-      const stopped = await server.stop(5_000);
-      if (!stopped.clean) log(`warning: ${contender.name} did not exit cleanly on SIGTERM (${stopped.signal ?? `code ${stopped.code}`})`);
-    }
+    run = { failure: error.message };
   }
+  if (server) {
+    const stopped = await server.stop(5_000);
+    if (!stopped.clean) run.uncleanStop = stopped.signal ?? `code ${stopped.code}`;
+  }
+  return { contender: contender.name, ...run };
+}
+
+/** Checks the answer, warms up, and measures one wrk window against a running server. */
+async function loadServer(server, opts) {
+  const url = `http://127.0.0.1:${server.port}/hello`;
+  await checkJsonResponse(url, EXPECTED);
+  const load = { url, threads: opts.wrkThreads, connections: opts.connections };
+  if (opts.warmup > 0) await runWrk({ ...load, durationS: opts.warmup });
+
+  const cpuBefore = cpuSnapshot(server.pid);
+  const machineBefore = machineTicks();
+  const wrk = await runWrk({ ...load, durationS: opts.duration });
+  const cpuAfter = cpuSnapshot(server.pid);
+  const machineAfter = machineTicks();
+  if (!server.alive()) throw new Error("the server exited during the run");
+
+  const cpu = cpuPerRequest(cpuBefore, cpuAfter, wrk.requests);
+  const ticks = clockTicksPerSecond();
+  const serverSeconds = cpu.jsSeconds + cpu.otherSeconds;
+  const wrkSeconds = wrk.cpuTicks / ticks;
+  // CPU charged to processes that are neither the server nor wrk (this script's share is tiny).
+  const othersSeconds = (machineAfter.processes - machineBefore.processes) / ticks - serverSeconds - wrkSeconds;
+  const irqTicks = machineAfter.busy - machineAfter.processes - (machineBefore.busy - machineBefore.processes);
+  const { raw, cpuTicks, ...report } = wrk;
+  return {
+    ...report,
+    jsUs: cpu.jsUs,
+    otherUs: cpu.otherUs,
+    serverCores: serverSeconds / wrk.seconds,
+    wrkCores: wrkSeconds / wrk.seconds,
+    othersCores: Math.max(0, othersSeconds) / wrk.seconds,
+    irqCores: irqTicks / ticks / wrk.seconds,
+    threads: cpuAfter.threads,
+    rssMiB: peakRssKiB(server.pid) / 1024,
+  };
 }
 
 function describeRun(run) {
