@@ -14,3 +14,22 @@ export type {
   Server,
   StopOptions,
 } from "./types.js";
+export type {
+  Api,
+  ApiEndpoint,
+  ApiOptions,
+  Cookie,
+  EndsWith,
+  Header,
+  Int,
+  IsEmail,
+  IsInt,
+  IsURL,
+  MatchesRegexp,
+  Max,
+  MaxLen,
+  Min,
+  MinLen,
+  Query,
+  StartsWith,
+} from "./markers.js";
