@@ -37,13 +37,16 @@ pub fn method_not_allowed(method: &str, path: &str, allow: &[String]) -> Reply {
     response
 }
 
+/// 413; the connection is closed after it, since the rest of the body was not read.
 pub fn body_too_large(limit: u64) -> Reply {
-    json_error(
+    let mut response = json_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         "resource_exhausted",
         &format!("request body exceeds the {limit}-byte limit"),
         Some(serde_json::json!({ "limit": limit })),
-    )
+    );
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 pub fn headers_too_large() -> Reply {

@@ -4,6 +4,7 @@
 //! [`Runtime`] is the whole surface the FFI crate uses. Consumer methods (`poll`, `park`,
 //! `spilled_body`, `commit`, `respond`) must be called from one thread at a time.
 
+mod body;
 mod bridge;
 pub mod config;
 mod connection;
@@ -55,6 +56,8 @@ pub struct Runtime {
     port: u16,
     doorbell_path: CString,
     shutdown_started: AtomicBool,
+    /// Disconnects when the accept loop has dropped the listening socket.
+    listener_closed: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
 }
 
 fn resolve(hostname: &str, port: u16) -> Result<SocketAddr, OpenError> {
@@ -103,7 +106,8 @@ impl Runtime {
                 let _ = bridge.doorbell.accept(doorbell_listener).await;
             });
         }
-        tokio.spawn(server::accept_loop(bridge.clone(), http, listener, phase_rx));
+        let (closed_tx, listener_closed) = std::sync::mpsc::sync_channel(0);
+        tokio.spawn(server::accept_loop(bridge.clone(), http, listener, phase_rx, closed_tx));
 
         drop(_entered);
         Ok(Runtime {
@@ -113,6 +117,7 @@ impl Runtime {
             port,
             doorbell_path,
             shutdown_started: AtomicBool::new(false),
+            listener_closed: std::sync::Mutex::new(listener_closed),
         })
     }
 
@@ -154,13 +159,20 @@ impl Runtime {
         self.bridge.deliver_all(frame)
     }
 
-    /// Starts a graceful shutdown; later calls do nothing.
+    /// Starts a graceful shutdown; later calls do nothing. When this returns the listening
+    /// socket is closed, so new connections are refused; in-flight requests carry on.
     pub fn shutdown(&self, grace: Duration) {
         if self.shutdown_started.swap(true, Ordering::SeqCst) {
             return;
         }
+        let _ = self.phase.send(Phase::Draining);
         if let Some(tokio) = &self.tokio {
             tokio.spawn(server::shut_down(self.bridge.clone(), self.phase.clone(), grace));
+            // The accept loop sees the phase change within one poll; the bound only guards
+            // against a wedged runtime.
+            if let Ok(closed) = self.listener_closed.lock() {
+                let _ = closed.recv_timeout(Duration::from_secs(2));
+            }
         }
     }
 }

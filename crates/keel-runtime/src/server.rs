@@ -12,12 +12,25 @@ use crate::bridge::Bridge;
 use crate::connection::{serve_connection, Phase};
 
 /// Accepts connections until the phase leaves `Running`; then the listener is dropped, so new
-/// connections are refused by the kernel.
+/// connections are refused by the kernel. `closed` is dropped right after the listener, which
+/// tells [`Runtime::shutdown`](crate::Runtime::shutdown) that refusing has begun.
 pub async fn accept_loop(
     bridge: Arc<Bridge>,
     http: Arc<auto::Builder<hyper_util::rt::TokioExecutor>>,
     listener: TcpListener,
     mut phase: watch::Receiver<Phase>,
+    closed: std::sync::mpsc::SyncSender<()>,
+) {
+    accept_until_shutdown(bridge, http, &listener, &mut phase).await;
+    drop(listener);
+    drop(closed);
+}
+
+async fn accept_until_shutdown(
+    bridge: Arc<Bridge>,
+    http: Arc<auto::Builder<hyper_util::rt::TokioExecutor>>,
+    listener: &TcpListener,
+    phase: &mut watch::Receiver<Phase>,
 ) {
     loop {
         let permit = tokio::select! {
@@ -42,9 +55,9 @@ pub async fn accept_loop(
     }
 }
 
-/// Drains, then force-closes after `grace`, then publishes the SHUTDOWN frame.
+/// Waits for connections to drain (the caller has set the phase to Draining), force-closes
+/// them after `grace`, then publishes the SHUTDOWN frame.
 pub async fn shut_down(bridge: Arc<Bridge>, phase: watch::Sender<Phase>, grace: Duration) {
-    let _ = phase.send(Phase::Draining);
     let all = bridge.config.max_connections as u32;
     let drained = tokio::time::timeout(grace, bridge.connections.acquire_many(all)).await;
     if drained.is_err() {

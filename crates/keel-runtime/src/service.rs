@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, Request, Version};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use keel_core::envelope::{BodyLocation, EnvelopeEncoder, HttpVersion, Method, RequestHead, SpanTable};
 use keel_core::frame::{align8, FrameKind, RequestId, REQUEST_HEADER_BYTES};
@@ -16,6 +15,9 @@ use tokio::time::Instant;
 
 use keel_core::typed::{RequestDecoder, RequestParts};
 
+use std::time::Duration;
+
+use crate::body;
 use crate::bridge::Bridge;
 use crate::typed;
 
@@ -72,15 +74,24 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit) {
+        // A client waiting for 100-continue has not sent the body: answer now. Otherwise the
+        // body is on its way; read it off the socket first (see `discard`).
+        if !expects_continue(&parts.headers) {
+            discard(body, 0, limit).await;
+        }
         return errors::body_too_large(limit);
     }
     // Most requests (every GET) have no body: skip the collector and its allocations.
     let body = if hyper::body::Body::is_end_stream(&body) {
         Bytes::new()
     } else {
-        match read_body(body, limit).await {
+        match body::read_limited(body, limit).await {
             Ok(body) => body,
-            Err(reply) => return reply,
+            Err(body::ReadError::TooLarge(rest, read)) => {
+                discard(rest, read, limit).await;
+                return errors::body_too_large(limit);
+            }
+            Err(body::ReadError::Broken) => return errors::bad_body(),
         }
     };
 
@@ -167,13 +178,18 @@ async fn forward(
     response.unwrap_or_else(|_| errors::overloaded(bridge.config.retry_after_seconds))
 }
 
-/// Reads the whole body, refusing it once it passes `limit` bytes.
-async fn read_body(body: Incoming, limit: u64) -> Result<Bytes, Reply> {
-    match Limited::new(body, limit as usize).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(errors::body_too_large(limit)),
-        Err(_) => Err(errors::bad_body()),
-    }
+fn expects_continue(headers: &http::HeaderMap) -> bool {
+    headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Reads and drops the rest of a refused body, within bounds, before the 413 is sent.
+///
+/// Closing a socket with unread input makes the kernel send a reset, and a reset can destroy
+/// the 413 before the client reads it; so the input is drained first. The bounds (as many bytes
+/// again as the limit, one second) keep a refused upload from costing more than an accepted one.
+async fn discard(body: Incoming, already_read: u64, limit: u64) {
+    let budget = limit.max(1 << 20).saturating_add(already_read);
+    let _ = tokio::time::timeout(Duration::from_secs(1), body::drain(body, budget)).await;
 }
 
 /// A request as it is about to be written into the ring.

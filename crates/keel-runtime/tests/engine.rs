@@ -177,9 +177,14 @@ fn routes_are_matched_in_rust_with_404_and_405() {
 #[test]
 fn bodies_over_the_limit_get_413_and_large_ones_spill_intact() {
     let h = Harness::start(&format!(r#"{{{BASE},"maxRequestBodySize":300000}}"#), echo_path());
-    let over = exchange(h.port(), b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 300001\r\n\r\n");
+    let mut over = b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 300001\r\n\r\n".to_vec();
+    over.resize(over.len() + 300_001, b'x');
+    let over = exchange(h.port(), &over);
     assert!(over.starts_with("HTTP/1.1 413"), "{over}");
     assert!(over.contains(r#""code":"resource_exhausted""#), "{over}");
+    // A client waiting for 100-continue is answered before it sends anything.
+    let waiting = exchange(h.port(), b"POST /x HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 300001\r\n\r\n");
+    assert!(waiting.starts_with("HTTP/1.1 413"), "{waiting}");
 
     let body: Vec<u8> = (0..250_000u32).map(|i| b'a' + (i % 26) as u8).collect();
     let mut request = format!("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
@@ -244,8 +249,7 @@ fn graceful_shutdown_finishes_in_flight_work_refuses_new_connections_then_report
     in_flight.write_all(b"GET /work HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     let Seen::Request(request, _) = h.next_seen() else { panic!() };
     h.runtime.shutdown(Duration::from_secs(10));
-    thread::sleep(Duration::from_millis(100));
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "new connections are refused");
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "refused as soon as shutdown returns");
     let mut out = Vec::new();
     write_frame(&mut out, RequestId::from_u64(request.request_id), 200, &[], b"done");
     h.runtime.respond(&out).unwrap();
@@ -357,4 +361,27 @@ fn http2_with_prior_knowledge_is_served_too() {
     let Seen::Request(request, _) = h.next_seen() else { panic!() };
     assert_eq!(request.http_version, 2);
     assert!(request.headers.iter().any(|(n, v)| n == b"host" && v.starts_with(b"127.0.0.1:")), "{:?}", request.headers);
+}
+
+#[test]
+fn an_over_limit_upload_is_drained_so_the_413_always_arrives() {
+    let h = Harness::start(&format!(r#"{{{BASE},"maxRequestBodySize":100000}}"#), echo_path());
+    for round in 0..20 {
+        let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+        stream.write_all(b"POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
+        let chunk = vec![b'z'; 32 * 1024];
+        for _ in 0..8 {
+            // 256 KiB in all, far over the limit; the server may answer while this is sent.
+            if stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+                || stream.write_all(&chunk).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                break;
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+        let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+        assert!(response.starts_with("HTTP/1.1 413"), "round {round}: {response:?}");
+        assert!(response.contains("connection: close") && closed, "round {round}: {response:?}");
+    }
 }
