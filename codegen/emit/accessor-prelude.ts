@@ -7,8 +7,12 @@
 
 export const ACCESSOR_PRELUDE = `const utf8 = new TextDecoder();
 
-/** Byte offset of field \`id\` from the table's start; 0 when it is absent. */
+/**
+ * Byte offset of field \`id\` from the table's start; 0 when it is absent. Every getter starts
+ * here, so this is where a released memory (negative base, hence negative table) is caught.
+ */
 function slot(view, table, id) {
+  if (table < 0) throw released();
   const vtable = table - view.getInt32(table, true);
   const at = 4 + 2 * id;
   return at < view.getUint16(vtable, true) ? view.getUint16(vtable + at, true) : 0;
@@ -72,8 +76,15 @@ function record(bytes, view, at, readValue) {
   return out;
 }
 
-/** The accessor of type \`Table\` for a payload: a FlatBuffers buffer starting at \`start\`. */
-export function readPayload(Table, bytes, view, start) {
-  return new Table(bytes, view, deref(view, start));
+function released() {
+  return new Error(
+    "Keel: this request was read after its handler finished. Read what you need before returning (or until the returned promise settles).",
+  );
+}
+
+/** The accessor of type \`Table\` for a payload: a FlatBuffers buffer at \`start\`, relative to the memory's base. */
+export function readPayload(Table, memory, start) {
+  const at = memory.base + start;
+  return new Table(memory, deref(memory.view, at) - memory.base);
 }
 `;

@@ -2,6 +2,13 @@
 // its fields lazily from the payload where it lies, and accessors.d.ts, the classes' types plus
 // the handler types of every endpoint.
 //
+// An accessor does not hold the bytes themselves but a "memory" `{ bytes, view, base }` shared
+// by every accessor of one payload, and its table's position relative to `base`. The owner of
+// the memory may move the bytes (Keel copies a request out of the ring when its handler is
+// still running as the ring slots are released) by updating those three fields: accessors the
+// handler already holds, nested ones included, then read the copy. Setting `base` to -2^31
+// releases the memory: every position plus it is negative, and reads throw.
+//
 // What a getter returns (docs/TYPED-APIS.md): strings decoded on access; Integer (int64) as a
 // number; Date as a Date; an Enum as its string; a Union as the variant's plain value; `null`
 // when the field's null flag is set; `undefined` when the field is absent. Arrays and Records
@@ -58,29 +65,30 @@ class AccessorWriter {
       const key = propertyKey(field.name);
       const absent = field.null_id === undefined ? "undefined" : `(flag(v, t, ${field.null_id}) ? null : undefined)`;
       if (fieldType.kind === "Union") {
-        const read = `${this.unionReader(fieldType)}(this.#bytes, v, t, ${field.id})`;
+        const read = `${this.unionReader(fieldType)}(m.bytes, v, t, ${field.id})`;
         const body = field.null_id === undefined ? `return ${read};` : `const value = ${read};\n    return value !== undefined ? value : ${absent};`;
-        return `  get ${key}() {\n    const v = this.#view, t = this.#table;\n    ${body}\n  }`;
+        return `  get ${key}() {\n    const m = this.#memory, v = m.view, t = m.base + this.#table;\n    ${body}\n  }`;
       }
-      const read = this.read(field.type, "this.#bytes", "v", "t + at");
+      const read = this.read(field.type, "m.bytes", "v", "t + at");
       const cached = fieldType.kind === "Array" || fieldType.kind === "Record" || fieldType.kind === "Object";
+      const locals = `const m = this.#memory, v = m.view, t = m.base + this.#table, at = slot(v, t, ${field.id});`;
       if (!cached) {
-        return `  get ${key}() {\n    const v = this.#view, t = this.#table, at = slot(v, t, ${field.id});\n    return at === 0 ? ${absent} : ${read};\n  }`;
+        return `  get ${key}() {\n    ${locals}\n    return at === 0 ? ${absent} : ${read};\n  }`;
       }
       const cache = `#c${field.id}`;
       caches.push(`  ${cache} = undefined;`);
-      return `  get ${key}() {\n    if (this.${cache} !== undefined) return this.${cache};\n    const v = this.#view, t = this.#table, at = slot(v, t, ${field.id});\n    return at === 0 ? ${absent} : (this.${cache} = ${read});\n  }`;
+      return `  get ${key}() {\n    if (this.${cache} !== undefined) return this.${cache};\n    ${locals}\n    return at === 0 ? ${absent} : (this.${cache} = ${read});\n  }`;
     });
     const json = type.fields!.map((field) => `${propertyKey(field.name)}: this[${JSON.stringify(field.name)}]`).join(", ");
     return [
       `export class ${name} {`,
-      "  #bytes;",
-      "  #view;",
+      "  /** { bytes, view, base }, shared by every accessor of the payload. */",
+      "  #memory;",
+      "  /** This table's position, relative to the memory's base. */",
       "  #table;",
       ...caches,
-      "  constructor(bytes, view, table) {",
-      "    this.#bytes = bytes;",
-      "    this.#view = view;",
+      "  constructor(memory, table) {",
+      "    this.#memory = memory;",
       "    this.#table = table;",
       "  }",
       ...getters,
@@ -91,7 +99,11 @@ class AccessorWriter {
     ].join("\n");
   }
 
-  /** JavaScript that reads a value of type `index` stored at position `at`. */
+  /**
+   * JavaScript that reads a value of type `index` stored at absolute position `at`. A nested
+   * table's accessor shares the memory `m` (in scope wherever an Object can be read) and keeps
+   * its position relative to `m.base`.
+   */
   private read(index: number, bytes: string, view: string, at: string): string {
     const type = this.types[index]!;
     switch (type.kind) {
@@ -111,7 +123,7 @@ class AccessorWriter {
       case "Enum":
         return `${this.enumValues(type)}[${view}.getUint8(${at})]`;
       case "Object":
-        return `new ${type.fbs_name}(${bytes}, ${view}, deref(${view}, ${at}))`;
+        return `new ${type.fbs_name}(m, deref(${view}, ${at}) - m.base)`;
       case "Array": {
         const element = this.types[type.element!]!;
         const width = ["Number", "Integer"].includes(element.kind) || (element.kind === "Literal" && element.literal_kind === "Number") ? 8 : ["Boolean", "Enum"].includes(element.kind) || element.literal_kind === "Boolean" ? 1 : 4;
@@ -178,7 +190,7 @@ class AccessorWriter {
       });
     return [
       `export declare class ${name} {`,
-      "  constructor(bytes: Uint8Array, view: DataView, table: number);",
+      "  constructor(memory: PayloadMemory, table: number);",
       ...members("accessor"),
       `  toJSON(): ${name}Data;`,
       "}",
@@ -227,6 +239,16 @@ class AccessorWriter {
       return `  ${JSON.stringify(endpoint.name)}: { request: ${request}; response: ${response} };`;
     });
     return [
+      "/**",
+      " * Where accessors read: positions count from `base`, so the owner may move the bytes by updating",
+      " * all three fields. A `base` of -2^31 means the memory was released: reads throw.",
+      " */",
+      "export interface PayloadMemory {",
+      "  readonly bytes: Uint8Array;",
+      "  readonly view: DataView;",
+      "  readonly base: number;",
+      "}",
+      "",
       "/** Each endpoint's request (as its handler receives it) and response (as it returns it). */",
       "export interface Endpoints {",
       ...entries,
@@ -236,12 +258,12 @@ class AccessorWriter {
       '  [Name in keyof Endpoints]: (req: Endpoints[Name]["request"]) => Promise<Endpoints[Name]["response"]> | Endpoints[Name]["response"];',
       "};",
       "",
-      "export type Table = new (bytes: Uint8Array, view: DataView, table: number) => unknown;",
+      "export type Table = new (memory: PayloadMemory, table: number) => unknown;",
       "",
       "export declare const endpoints: readonly { name: keyof Endpoints; method: string; path: string; Request: Table | null }[];",
       "",
-      "/** The accessor of type `Table` for a payload: a FlatBuffers buffer starting at `start`. */",
-      "export declare function readPayload<T>(Table: new (bytes: Uint8Array, view: DataView, table: number) => T, bytes: Uint8Array, view: DataView, start: number): T;",
+      "/** The accessor of type `Table` for a payload: a FlatBuffers buffer at `start`, relative to the memory's base. */",
+      "export declare function readPayload<T>(Table: new (memory: PayloadMemory, table: number) => T, memory: PayloadMemory, start: number): T;",
       "",
     ].join("\n");
   }

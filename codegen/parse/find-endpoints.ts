@@ -87,7 +87,10 @@ function readEndpoint(module: ModuleInfo, name: string, span: Span, call: CallEx
     throw file.error(spanOf(handler, call.span), "write the handler inline as a function: api(options, async (req: Request): Promise<Response> => …)");
   }
   const params = handler.type === "ArrowFunctionExpression" ? handler.params : handler.params.map((param) => param.pat);
-  if (params.length > 1) throw file.error(spanOf(params[1]!, handler.span), "a handler takes one parameter, the request");
+  // The second parameter is the call's context (ApiContext in the bindings): it has no schema.
+  if (params.length > 2) {
+    throw file.error(spanOf(params[2]!, handler.span), "a handler takes the request and, optionally, the context: (req, ctx)");
+  }
   const [typeArgRequest, typeArgResponse] = call.typeArguments?.params ?? [];
 
   let request: TsType | undefined;
@@ -95,10 +98,12 @@ function readEndpoint(module: ModuleInfo, name: string, span: Span, call: CallEx
   if (param) {
     const annotation = (param as { typeAnnotation?: { typeAnnotation: TsType } | null }).typeAnnotation?.typeAnnotation;
     request = annotation ?? typeArgRequest;
-    if (!request && !options.raw) {
+    // `(_: void, ctx) => …`: no request, but the handler wants its context.
+    if (request && isVoid(request)) request = undefined;
+    else if (!request && !options.raw) {
       throw file.error(spanOf(param, handler.span), "annotate the handler's parameter with the request type: (req: MyRequest) => …");
     }
-  } else if (typeArgRequest && !(typeArgRequest.type === "TsKeywordType" && typeArgRequest.kind === "void")) {
+  } else if (typeArgRequest && !isVoid(typeArgRequest)) {
     throw file.error(typeArgRequest.span, "api<Req, …> names a request type but the handler takes no parameter");
   }
   const response = handler.returnType?.typeAnnotation ?? typeArgResponse;
@@ -106,6 +111,10 @@ function readEndpoint(module: ModuleInfo, name: string, span: Span, call: CallEx
     throw file.error(handler.span, "annotate the handler's return type: (…): Promise<MyResponse> => …, or Promise<void> when it returns nothing");
   }
   return { name, ...options, module, span, request, response, handlerSpan: handler.span };
+}
+
+function isVoid(type: TsType): boolean {
+  return type.type === "TsKeywordType" && type.kind === "void";
 }
 
 /** `(async (…) => …)` is still the handler. */

@@ -13,9 +13,15 @@ import { after, describe, test } from "../../test/harness.js";
 import { encodePayload } from "./encode.js";
 import { fixturesDir } from "./support.js";
 
-type Table = new (bytes: Uint8Array, view: DataView, table: number) => Record<string, unknown> & { toJSON(): unknown };
+interface Memory {
+  bytes: Uint8Array;
+  view: DataView;
+  base: number;
+}
+type Accessor = Record<string, unknown> & { toJSON(): unknown };
+type Table = new (memory: Memory, table: number) => Accessor;
 interface Generated {
-  readPayload(Table: Table, bytes: Uint8Array, view: DataView, start: number): Record<string, unknown> & { toJSON(): unknown };
+  readPayload(Table: Table, memory: Memory, start: number): Accessor;
   endpoints: { name: string; Request: Table | null }[];
 }
 
@@ -29,16 +35,56 @@ async function load(app: string): Promise<{ manifest: Manifest; generated: Gener
   return { manifest, generated: (await import(pathToFileURL(path).href)) as Generated };
 }
 
+/** Endpoint `name`'s request `value`, encoded inside a larger buffer, and the memory over it. */
+function encodeRequest(manifest: Manifest, name: string, value: Record<string, unknown>): { memory: Memory; start: number } {
+  const endpoint = manifest.endpoints.find((e) => e.name === name)!;
+  // Put the payload at an unaligned offset inside a larger buffer, as it sits in the envelope,
+  // and count positions from a base that is not 0, as in the request ring.
+  const payload = encodePayload(manifest, endpoint.request, value as never);
+  const bytes = new Uint8Array(payload.length + 20);
+  bytes.set(payload, 12);
+  return { memory: { bytes, view: new DataView(bytes.buffer), base: 8 }, start: 4 };
+}
+
 /** Encodes `value` as endpoint `name`'s request and reads it back through its accessor. */
 function roundTrip({ manifest, generated }: { manifest: Manifest; generated: Generated }, name: string, value: Record<string, unknown>) {
-  const endpoint = manifest.endpoints.find((e) => e.name === name)!;
-  // Put the payload at an unaligned offset inside a larger buffer, as it sits in the envelope.
-  const payload = encodePayload(manifest, endpoint.request, value as never);
-  const bytes = new Uint8Array(payload.length + 12);
-  bytes.set(payload, 4);
+  const { memory, start } = encodeRequest(manifest, name, value);
   const Request = generated.endpoints.find((e) => e.name === name)!.Request!;
-  return generated.readPayload(Request, bytes, new DataView(bytes.buffer), 4);
+  return generated.readPayload(Request, memory, start);
 }
+
+  const address = { street: "Rue de l'Église 1", city: "Zürich" };
+  /** A request of the kinds fixture's saveProfile: every kind, unicode, big and negative numbers. */
+const profile = {
+    email: "émile@exämple.com",
+    handle: "a_x",
+    born: "2024-02-29T23:59:59.123Z",
+    score: -1.25,
+    count: 2 ** 53 - 1,
+    status: "in-review",
+    previous: null,
+    kind: "profile",
+    version: 2,
+    verified: true,
+    flag: false,
+    limit: "auto",
+    maybe: null,
+    nickname: "",
+    address,
+    addresses: [address, { street: "🚀 Launch pad ".repeat(4), city: "日本語のテキストはマルチバイト" }],
+    billing: { address },
+    // JSON.parse makes "__proto__" an own key, as a JSON body would.
+    labels: JSON.parse('{ "a": "x", "__proto__": "not a prototype", "": "empty key" }') as Record<string, string>,
+    counters: { k: [1, -2, -(2 ** 53 - 1), 0] },
+    places: { home: address },
+    mixed: { s: "str", n: 3.5 },
+    "x-forwarded-for": "10.0.0.1",
+    some_key: "s".repeat(100),
+    someKey: "caf\u00e9".repeat(20),
+    table: false,
+    value_type: "t",
+    value: false,
+  };
 
 describe("generated accessors", () => {
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -82,37 +128,7 @@ describe("generated accessors", () => {
 
   test("every kind, null versus missing, unicode, big and negative numbers", async () => {
     const app = await load("kinds");
-    const address = { street: "Rue de l'Église 1", city: "Zürich" };
-    const value = {
-      email: "émile@exämple.com",
-      handle: "a_x",
-      born: "2024-02-29T23:59:59.123Z",
-      score: -1.25,
-      count: 2 ** 53 - 1,
-      status: "in-review",
-      previous: null,
-      kind: "profile",
-      version: 2,
-      verified: true,
-      flag: false,
-      limit: "auto",
-      maybe: null,
-      nickname: "",
-      address,
-      addresses: [address, { street: "🚀 Launch pad ".repeat(4), city: "日本語のテキストはマルチバイト" }],
-      billing: { address },
-      // JSON.parse makes "__proto__" an own key, as a JSON body would.
-      labels: JSON.parse('{ "a": "x", "__proto__": "not a prototype", "": "empty key" }') as Record<string, string>,
-      counters: { k: [1, -2, -(2 ** 53 - 1), 0] },
-      places: { home: address },
-      mixed: { s: "str", n: 3.5 },
-      "x-forwarded-for": "10.0.0.1",
-      some_key: "s".repeat(100),
-      someKey: "caf\u00e9".repeat(20),
-      table: false,
-      value_type: "t",
-      value: false,
-    };
+    const value = profile;
     const req = roundTrip(app, "saveProfile", JSON.parse(JSON.stringify(value)));
     assert.equal(req.email, value.email);
     assert.equal(req.website, undefined);
@@ -139,5 +155,29 @@ describe("generated accessors", () => {
     assert.equal(other.billing, null);
     assert.equal(other.maybe, undefined);
     assert.equal(other.value, "v");
+  });
+
+  test("accessors read through their memory, which may move and be released", async () => {
+    const app = await load("kinds");
+    const value = JSON.parse(JSON.stringify(profile));
+    const { memory, start } = encodeRequest(app.manifest, "saveProfile", value);
+    const req = app.generated.readPayload(app.generated.endpoints[0]!.Request!, memory, start);
+    const address = req.address as Accessor; // a nested accessor made before the move
+    assert.deepEqual(req.counters, value.counters, "read (and cached) before the move");
+
+    // What Keel does to a request still pending when its ring slots are released: copy the
+    // bytes elsewhere, update the memory, and let the old bytes be reused.
+    const old = memory.bytes;
+    const copy = new Uint8Array(old.length + 100);
+    copy.set(old.subarray(memory.base), 50);
+    Object.assign(memory, { bytes: copy, view: new DataView(copy.buffer), base: 50 });
+    old.fill(0xee);
+    assert.equal(address.city, "Zürich");
+    assert.deepEqual(JSON.parse(JSON.stringify(req)), value);
+
+    // Released: a read fails with a message, not with another request's bytes.
+    memory.base = -(2 ** 31);
+    assert.throws(() => req.email, /read after its handler finished/);
+    assert.throws(() => address.street, /read after its handler finished/);
   });
 });
