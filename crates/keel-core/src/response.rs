@@ -103,6 +103,20 @@ fn split_header(b: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     Some((&b[4..4 + name_len], &b[4 + name_len..end], &b[end..]))
 }
 
+/// Reads only what routing a frame needs — its request id and length — checking the length
+/// against `buf`. The full parse (headers, status) is left to [`ResponseFrame::parse`], which the
+/// connection's own thread runs.
+pub fn peek(buf: &[u8]) -> Result<(RequestId, usize), &'static str> {
+    if buf.len() < RESPONSE_HEADER_BYTES {
+        return Err("shorter than the 24-byte header");
+    }
+    let frame_len = u32_at(buf, 0) as usize;
+    if frame_len < RESPONSE_HEADER_BYTES || frame_len > buf.len() {
+        return Err("frame_len is outside the buffer");
+    }
+    Ok((RequestId { index: u32_at(buf, 8), generation: u32_at(buf, 12) }, frame_len))
+}
+
 /// Iterates the frames in `buf[..used]`, stopping at the first malformed one.
 pub fn frames(buf: &[u8]) -> impl Iterator<Item = Result<ResponseFrame<'_>, FrameError>> {
     let mut offset = 0;

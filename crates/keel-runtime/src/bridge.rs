@@ -11,7 +11,8 @@ use bytes::Bytes;
 use http::{header, HeaderName, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 use keel_core::frame::{FrameKind, RequestId};
-use keel_core::response::{frames, FrameError, ResponseFrame};
+use keel_core::frame::align8;
+use keel_core::response::{peek, FrameError, ResponseFrame};
 use keel_core::ring::{ConsumeError, Published, PublishError, RequestRing};
 use keel_core::router::Router;
 use tokio::sync::{Notify, Semaphore};
@@ -49,7 +50,8 @@ impl ResponseBuffer {
 pub struct Bridge {
     pub config: Config,
     pub ring: RequestRing<Bytes>,
-    pub pending: PendingTable<Reply>,
+    /// Each waiter receives its response frame, a slice of the committed batch.
+    pub pending: PendingTable<Bytes>,
     pub router: Router,
     /// Present when the app has a manifest.
     pub typed: Option<TypedEndpoints>,
@@ -186,17 +188,24 @@ impl Bridge {
     }
 
     /// Delivers response frames held in caller memory.
+    ///
+    /// This runs on the JS thread, so it does the least it can: one copy of the batch, then per
+    /// frame a length check and a hand-off of its slice. Parsing the headers and building the
+    /// response happen on the connection's own I/O thread ([`build_response`]).
     pub fn deliver_all(&self, bytes: &[u8]) -> Result<u32, FrameError> {
+        let batch = Bytes::copy_from_slice(bytes);
         let mut delivered = 0;
+        let mut offset = 0;
         let mut outcome = Ok(());
-        for frame in frames(bytes) {
-            match frame {
-                Ok(frame) => {
-                    self.pending.complete(frame.id, build_response(&frame));
+        while offset < batch.len() {
+            match peek(&batch[offset..]) {
+                Ok((id, len)) => {
+                    self.pending.complete(id, batch.slice(offset..offset + len));
                     delivered += 1;
+                    offset += align8(len);
                 }
-                Err(error) => {
-                    outcome = Err(error);
+                Err(reason) => {
+                    outcome = Err(FrameError { offset, reason });
                     break;
                 }
             }
@@ -206,16 +215,29 @@ impl Bridge {
     }
 }
 
-/// Turns a response frame into a hyper response, copying the body once.
+/// Bodies up to this size are copied out of the committed batch, so that a slow client does
+/// not keep a whole batch alive; larger ones are sliced (they dominate their batch anyway).
+const COPY_BODY_BELOW: usize = 16 * 1024;
+
+/// Turns a response frame into a hyper response; runs on the connection's I/O thread.
 ///
 /// Framing headers are Rust's business (hyper sets Content-Length from the body), so the ones a
 /// handler sets are dropped rather than allowed to contradict the body.
-fn build_response(frame: &ResponseFrame<'_>) -> Reply {
+pub fn build_response(bytes: &Bytes) -> Reply {
+    let frame = match ResponseFrame::parse(bytes) {
+        Ok((frame, _)) => frame,
+        Err(reason) => return invalid_handler_response(&format!("malformed response frame: {reason}")),
+    };
     let status = match StatusCode::from_u16(frame.status) {
         Ok(status) if !status.is_informational() => status,
         _ => return invalid_handler_response(&format!("status {} cannot be sent", frame.status)),
     };
-    let mut response = Response::new(Full::new(Bytes::copy_from_slice(frame.body)));
+    let body = if frame.body.len() < COPY_BODY_BELOW {
+        Bytes::copy_from_slice(frame.body)
+    } else {
+        bytes.slice_ref(frame.body)
+    };
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     for (name, value) in frame.headers() {

@@ -18,7 +18,7 @@ use keel_core::typed::{RequestDecoder, RequestParts};
 use std::time::Duration;
 
 use crate::body;
-use crate::bridge::Bridge;
+use crate::bridge::{build_response, Bridge};
 use crate::typed;
 
 static EMPTY: Bytes = Bytes::new();
@@ -172,10 +172,13 @@ async fn forward(
     }
 
     guard.armed = true;
-    let response = reply.await;
+    let frame = reply.await;
     guard.armed = false;
-    // The sender is only dropped without a value if the runtime is being torn down.
-    response.unwrap_or_else(|_| errors::overloaded(bridge.config.retry_after_seconds))
+    match frame {
+        Ok(frame) => build_response(&frame),
+        // The sender is only dropped without a value if the runtime is being torn down.
+        Err(_) => errors::overloaded(bridge.config.retry_after_seconds),
+    }
 }
 
 fn expects_continue(headers: &http::HeaderMap) -> bool {
