@@ -15,8 +15,8 @@ function rejects(options: unknown, message: RegExp): void {
 }
 
 describe("serve() options", () => {
-  test("needs fetch or routes", () => {
-    rejects({}, /needs something to answer with: pass "fetch".*"routes"/);
+  test("needs an app, fetch or routes", () => {
+    rejects({}, /needs something to answer with: pass "app".*"fetch".*"routes"/);
     rejects(undefined, /takes an options object/);
   });
 
@@ -41,7 +41,7 @@ describe("serve() options", () => {
   });
 
   test("unknown options are named", () => {
-    rejects({ fetch: handler, developmnet: true }, /unknown option "developmnet"\. Known options: port, hostname, fetch/);
+    rejects({ fetch: handler, developmnet: true }, /unknown option "developmnet"\. Known options: port, hostname, app, manifest, fetch/);
   });
 
   test("a numeric string port (as from $PORT) is accepted", async () => {

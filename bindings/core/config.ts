@@ -1,6 +1,7 @@
 // Checks `serve()` options and turns them into the runtime config JSON (docs/ARCHITECTURE.md,
-// "Runtime config") plus the handler table that endpoint ids index into.
+// "Runtime config") plus the endpoint table that endpoint ids index into.
 
+import { bindApp, type TypedApp, type TypedRoute } from "./typed-app.js";
 import type { ErrorHandler, Handler, ServeOptions } from "./types.js";
 
 /** The JSON `keel_open` takes. Absent fields take the runtime's defaults. */
@@ -8,14 +9,24 @@ export type RuntimeConfig = {
   hostname: string;
   port: number;
   idleTimeoutMs?: number;
-  routes: Array<{ method: string; path: string }>;
+  /** `typed` names the manifest endpoint whose request type Rust decodes and validates. */
+  routes: Array<{ method: string; path: string; typed?: string }>;
   fallback: boolean;
+  manifestPath?: string;
 } & { [K in PassThroughOption]?: number };
+
+/** What an endpoint id leads to: a fetch-style handler, or an api() endpoint. */
+export type EndpointEntry = Handler | TypedRoute;
 
 export interface ServerPlan {
   config: RuntimeConfig;
-  /** Index = endpoint id: 0 is `fetch` (the fallback), routes count from 1 in config order. */
-  handlers: Array<Handler | undefined>;
+  /**
+   * Index = endpoint id: 0 is `fetch` (the fallback); routes count from 1 in config order, the
+   * app's typed endpoints first, then `routes`.
+   */
+  endpoints: Array<EndpointEntry | undefined>;
+  /** The typed endpoints, whose accessors must be loaded before the first request. */
+  typed: TypedApp | undefined;
   onError: ErrorHandler | undefined;
 }
 
@@ -37,7 +48,7 @@ const PASS_THROUGH = [
 
 type PassThroughOption = (typeof PASS_THROUGH)[number];
 
-const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "fetch", "routes", "error", "idleTimeout", ...PASS_THROUGH]);
+const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "app", "manifest", "fetch", "routes", "error", "idleTimeout", ...PASS_THROUGH]);
 
 export function planServer(options: ServeOptions): ServerPlan {
   if (options === null || typeof options !== "object") {
@@ -48,15 +59,20 @@ export function planServer(options: ServeOptions): ServerPlan {
       throw new TypeError(`serve(): unknown option "${key}". Known options: ${[...KNOWN_OPTIONS].join(", ")}.`);
     }
   }
-  const { fetch, routes, error } = options;
+  const { app, fetch, routes, error } = options;
   if (fetch !== undefined && typeof fetch !== "function") {
     throw new TypeError(`serve(): "fetch" must be a function (req, server) => Response, got ${typeof fetch}.`);
   }
   if (error !== undefined && typeof error !== "function") {
     throw new TypeError(`serve(): "error" must be a function (error) => Response, got ${typeof error}.`);
   }
-  if (fetch === undefined && routes === undefined) {
-    throw new TypeError('serve() needs something to answer with: pass "fetch" (a handler for every request), "routes", or both.');
+  if (app === undefined && fetch === undefined && routes === undefined) {
+    throw new TypeError(
+      'serve() needs something to answer with: pass "app" (your api() endpoints), "fetch" (a handler for every request), "routes", or a mix.',
+    );
+  }
+  if (options.manifest !== undefined && app === undefined) {
+    throw new TypeError('serve(): "manifest" says where the typed endpoints of "app" are described, but there is no "app".');
   }
 
   const config: RuntimeConfig = {
@@ -77,12 +93,20 @@ export function planServer(options: ServeOptions): ServerPlan {
     config.idleTimeoutMs = Math.round(seconds * 1000);
   }
 
-  const handlers: Array<Handler | undefined> = [fetch];
-  if (routes !== undefined) addRoutes(routes, config, handlers);
-  return { config, handlers, onError: error };
+  const endpoints: Array<EndpointEntry | undefined> = [fetch];
+  const typed = app === undefined ? undefined : bindApp(app, options.manifest);
+  if (typed !== undefined) {
+    config.manifestPath = typed.manifestPath;
+    for (const route of typed.routes) {
+      endpoints.push(route);
+      config.routes.push({ method: route.method, path: route.path, typed: route.name });
+    }
+  }
+  if (routes !== undefined) addRoutes(routes, config, endpoints);
+  return { config, endpoints, typed, onError: error };
 }
 
-function addRoutes(routes: NonNullable<ServeOptions["routes"]>, config: RuntimeConfig, handlers: Array<Handler | undefined>): void {
+function addRoutes(routes: NonNullable<ServeOptions["routes"]>, config: RuntimeConfig, handlers: Array<EndpointEntry | undefined>): void {
   if (routes === null || typeof routes !== "object") {
     throw new TypeError('serve(): "routes" must be an object like { "/users/:id": handler }.');
   }

@@ -1,19 +1,27 @@
 // Calls handlers and sends what they answer.
 //
+// A fetch-style handler gets the request and the server and answers with a Response or a
+// `{ status, headers, body }`. An api() endpoint's handler gets its typed request, read lazily
+// from the payload in the ring, and an ApiContext; what it returns is sent as JSON with the
+// context's status and headers.
+//
 // A synchronous answer is written into the response buffer at once and committed with the rest
 // of the batch. An asynchronous one (a promise, or a Response whose body must be awaited) is
 // tracked by request id until it settles, so that a CANCEL frame can find it: the request's
 // signal fires and whatever it answers later is not written at all.
 
+import type { EndpointEntry } from "./config.js";
+import { ApiContext } from "./context.js";
 import { APIError, INTERNAL_ERROR_BODY } from "./errors.js";
 import type { KeelRequest } from "./request.js";
 import type { ResponseLike, ResponseWriter } from "./response.js";
-import type { ErrorHandler, Handler, Server } from "./types.js";
+import type { TypedRoute } from "./typed-app.js";
+import type { ErrorHandler, Server } from "./types.js";
 
 const APPLICATION_JSON = "application/json";
 
 export class Dispatcher {
-  private readonly handlers: ReadonlyArray<Handler | undefined>;
+  private readonly endpoints: ReadonlyArray<EndpointEntry | undefined>;
   private readonly server: Server;
   private readonly writer: ResponseWriter;
   private readonly onError: ErrorHandler | undefined;
@@ -21,8 +29,8 @@ export class Dispatcher {
   private readonly inflight = new Map<number, KeelRequest>();
   private flushQueued = false;
 
-  constructor(handlers: ReadonlyArray<Handler | undefined>, server: Server, writer: ResponseWriter, onError?: ErrorHandler) {
-    this.handlers = handlers;
+  constructor(endpoints: ReadonlyArray<EndpointEntry | undefined>, server: Server, writer: ResponseWriter, onError?: ErrorHandler) {
+    this.endpoints = endpoints;
     this.server = server;
     this.writer = writer;
     this.onError = onError;
@@ -35,11 +43,11 @@ export class Dispatcher {
 
   /** Runs the handler for `endpoint`. On return, `req.settled` tells whether it is done. */
   dispatch(req: KeelRequest, endpoint: number): void {
-    const handler = this.handlers[endpoint];
+    const entry = this.endpoints[endpoint];
     let result: unknown;
     try {
-      if (handler === undefined) throw new Error(`Keel received a request for endpoint ${endpoint}, which has no handler.`);
-      result = handler(req, this.server);
+      if (entry === undefined) throw new Error(`Keel received a request for endpoint ${endpoint}, which has no handler.`);
+      result = typeof entry === "function" ? entry(req, this.server) : callApi(entry, req);
     } catch (error) {
       req.settled = true;
       this.fail(req, error, true);
@@ -75,6 +83,8 @@ export class Dispatcher {
    */
   private answer(req: KeelRequest, result: unknown, fromHandler: boolean): void {
     if (req.canceled) return;
+    const context = req.context;
+    if (context !== undefined && fromHandler) return this.answerJson(req, context, result);
     if (result instanceof Response) {
       this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
       void this.answerWithResponse(req, result, fromHandler);
@@ -84,6 +94,23 @@ export class Dispatcher {
       this.writer.writeResponseLike(req.idLow, req.idHigh, result as ResponseLike);
     } catch (error) {
       this.fail(req, error, fromHandler);
+    }
+  }
+
+  /** A typed handler's result: JSON (nothing for `undefined`), with the context's status and headers. */
+  private answerJson(req: KeelRequest, context: ApiContext, result: unknown): void {
+    try {
+      let body = "";
+      let type: string | null = null;
+      if (result !== undefined) {
+        const json = JSON.stringify(result);
+        if (json === undefined) throw new TypeError(`A typed handler returned ${typeof result}, which cannot be sent as JSON.`);
+        body = json;
+        type = APPLICATION_JSON;
+      }
+      this.writer.write(req.idLow, req.idHigh, context.status, context.responseHeaders, body, type);
+    } catch (error) {
+      this.fail(req, error, true);
     }
   }
 
@@ -143,7 +170,8 @@ export class Dispatcher {
       console.error("keel: an APIError's details cannot be sent as JSON; answered 500.", unserializable);
       return this.answerInternalError(req);
     }
-    this.writer.write(req.idLow, req.idHigh, error.status, undefined, body, APPLICATION_JSON);
+    // Headers a typed handler set go out with its APIError too (a www-authenticate with a 401).
+    this.writer.write(req.idLow, req.idHigh, error.status, req.context?.responseHeaders, body, APPLICATION_JSON);
   }
 
   private askErrorHandler(req: KeelRequest, error: unknown, onError: ErrorHandler): void {
@@ -179,6 +207,24 @@ export class Dispatcher {
     this.flushQueued = false;
     this.writer.flush();
   };
+}
+
+/**
+ * Calls an api() endpoint's handler with its typed request and a context. For a typed (not raw)
+ * endpoint the context is kept on the request: `answer` sends the result as JSON with it.
+ */
+function callApi(route: TypedRoute, req: KeelRequest): unknown {
+  const context = new ApiContext(req);
+  if (route.raw) return route.handler(req, context);
+  req.context = context;
+  const readRequest = route.readRequest;
+  if (readRequest === null) return route.handler(undefined, context);
+  // The envelope is the accessors' memory: when the request is detached from the ring, the
+  // typed request the handler holds reads the copy (see RequestEnvelope).
+  const envelope = req.envelope;
+  const start = envelope.payloadStart;
+  if (start < 0) throw new Error(`Keel: a request for typed endpoint "${route.name}" arrived without its payload.`);
+  return route.handler(readRequest(envelope, start), context);
 }
 
 /**

@@ -27,6 +27,7 @@ const BODY_LOCATION = 10;
 const BODY_OFFSET = 11;
 const REMOTE_ADDR = 12;
 const HTTP_VERSION = 13;
+const PAYLOAD = 14;
 
 /** `keel.wire.BodyLocation`. */
 export const BodyLocation = { None: 0, Inline: 1, Spilled: 2 } as const;
@@ -35,8 +36,12 @@ export const BodyLocation = { None: 0, Inline: 1, Spilled: 2 } as const;
 const METHOD_NAMES = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 const HTTP_VERSIONS = ["1.0", "1.1", "2"];
 
-/** `frame` of an expired envelope. Every field read passes through `field()`, which checks it. */
-const EXPIRED = -1;
+/**
+ * `base` of an expired envelope. Every field read here passes through `field()`, which checks
+ * it; the generated accessors, which read through the envelope too, see a negative position
+ * (base plus any position in a frame is below 0) and throw.
+ */
+const EXPIRED = -(2 ** 31);
 const EXPIRED_BYTES = new Uint8Array(0);
 const EXPIRED_VIEW = new DataView(EXPIRED_BYTES.buffer);
 
@@ -56,15 +61,17 @@ export type SpanPart = (typeof SpanPart)[keyof typeof SpanPart];
 /**
  * One request envelope, read in place.
  *
- * Invariant: every position kept here is relative to `frame`, so moving the frame to another
- * buffer (`detach`) only swaps `bytes`, `view` and `frame`.
+ * Invariant: every position kept here is relative to `base`, so moving the frame to another
+ * buffer (`detach`) only swaps `bytes`, `view` and `base`. The typed payload's accessors use
+ * the envelope as their memory (`{ bytes, view, base }`, see codegen/emit/accessors.ts) and
+ * follow it in the same way.
  */
 export class RequestEnvelope {
   /** The memory holding the frame: the request ring until detached, then a private copy. */
   bytes: Uint8Array;
   view: DataView;
   /** Where the frame starts in `bytes`. */
-  frame: number;
+  base: number;
   /** Frame length in bytes, header and inline body included. */
   readonly frameLen: number;
   private readonly table: number;
@@ -74,7 +81,7 @@ export class RequestEnvelope {
   constructor(bytes: Uint8Array, view: DataView, frame: number, frameLen: number) {
     this.bytes = bytes;
     this.view = view;
-    this.frame = frame;
+    this.base = frame;
     this.frameLen = frameLen;
     // The frame is: 16-byte header, inline body (if any), then the envelope.
     const root = frame + view.getUint32(frame + ENVELOPE_OFFSET_WORD, true);
@@ -87,10 +94,10 @@ export class RequestEnvelope {
 
   /** Copies the frame out of the ring into memory this envelope owns; reads keep working. */
   detach(): void {
-    const copy = this.bytes.slice(this.frame, this.frame + this.frameLen);
+    const copy = this.bytes.slice(this.base, this.base + this.frameLen);
     this.bytes = copy;
     this.view = new DataView(copy.buffer);
-    this.frame = 0;
+    this.base = 0;
   }
 
   /**
@@ -100,7 +107,7 @@ export class RequestEnvelope {
   expire(): void {
     this.bytes = EXPIRED_BYTES;
     this.view = EXPIRED_VIEW;
-    this.frame = EXPIRED;
+    this.base = EXPIRED;
   }
 
   get requestIdLow(): number {
@@ -152,7 +159,22 @@ export class RequestEnvelope {
 
   /** Absolute position of an inline body in `bytes`. */
   get inlineBodyStart(): number {
-    return this.frame + this.uint32(BODY_OFFSET);
+    return this.base + this.uint32(BODY_OFFSET);
+  }
+
+  /**
+   * Where a typed endpoint's payload (a FlatBuffers buffer of its own) starts, relative to
+   * `base`; -1 when the request has none.
+   */
+  get payloadStart(): number {
+    const at = this.vector(PAYLOAD);
+    return at === 0 ? -1 : at + 4 - this.base;
+  }
+
+  /** The payload's length in bytes (0 when there is none). */
+  get payloadLength(): number {
+    const at = this.vector(PAYLOAD);
+    return at === 0 ? 0 : this.view.getUint32(at, true);
   }
 
   /** Number of spans in a span list. */
@@ -174,15 +196,15 @@ export class RequestEnvelope {
 
   /** Absolute position of field `id`, or 0 when the field is absent. */
   private field(id: number): number {
-    if (this.frame === EXPIRED) {
+    if (this.base === EXPIRED) {
       throw new Error(
         "Keel: this request was read after its handler finished. Read what you need (or keep the request's promise pending) until the response is returned.",
       );
     }
     const slot = 4 + 2 * id;
     if (slot >= this.vtableLen) return 0;
-    const offset = this.view.getUint16(this.frame + this.vtable + slot, true);
-    return offset === 0 ? 0 : this.frame + this.table + offset;
+    const offset = this.view.getUint16(this.base + this.vtable + slot, true);
+    return offset === 0 ? 0 : this.base + this.table + offset;
   }
 
   private uint8(id: number): number {

@@ -1,5 +1,7 @@
 // The public surface shared by every runtime's entry point (which adds `serve`).
 
+export { api } from "./api.js";
+export type { ApiContext } from "./context.js";
 export { APIError, ERROR_STATUS, type ErrorBody, type ErrorCode } from "./errors.js";
 export type { RequestHeaders } from "./headers.js";
 export type { KeelRequest } from "./request.js";
@@ -17,6 +19,8 @@ export type {
 export type {
   Api,
   ApiEndpoint,
+  ApiHandler,
+  ApiMethod,
   ApiOptions,
   Cookie,
   EndsWith,

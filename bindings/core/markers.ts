@@ -6,6 +6,8 @@
 // that `id` is a header, or that it must be at least 1. The phantom keys are optional and
 // never set: no value needs a cast to satisfy them, and they never show up in JSON.
 
+import type { ApiContext } from "./context.js";
+
 // ---------------------------------------------------------------------------------------------
 // Where a request field comes from. A field with none of these is a path parameter when it is
 // named like one of the path's `:params`, a query parameter for GET, HEAD and DELETE, and a
@@ -50,7 +52,7 @@ export type Int = number & IsInt;
 // ---------------------------------------------------------------------------------------------
 // Declaring an endpoint. `keel gen` finds every `export const name = api(options, handler)` and
 // reads `options` as written (string literals only) and the handler's parameter and return
-// type annotations; the runtime implements `api()` itself (see the bindings).
+// type annotations; at run time `api()` (api.ts) only pairs the options with the handler.
 
 export type ApiMethod = "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "*";
 
@@ -60,19 +62,24 @@ export interface ApiOptions {
   /** The route, with `:name` path parameters: "/blog/:id". */
   readonly path: string;
   /**
-   * A fetch-style endpoint: no schema, the handler gets the raw request. Off by default.
+   * A fetch-style endpoint: no schema; the handler gets the raw KeelRequest and answers like a
+   * `fetch` handler (a Response, or `{ status, headers, body }`). Off by default.
    */
   readonly raw?: boolean;
 }
 
+/**
+ * A typed handler: the decoded request (validated before the handler runs) and the call's
+ * context; it returns the response body, sent as JSON. A handler that takes no request is
+ * written `async (): Promise<Res> => …`, or `async (_: void, ctx): Promise<Res> => …`.
+ */
+export type ApiHandler<Req, Res> = (req: Req, ctx: ApiContext) => Promise<Res> | Res;
+
 /** What `api()` returns: the endpoint's declaration, with its handler. */
 export interface ApiEndpoint<Req, Res> {
   readonly options: ApiOptions;
-  readonly handler: (req: Req) => Promise<Res> | Res;
+  readonly handler: ApiHandler<Req, Res>;
 }
 
 /** The signature of `api()`. A handler with no parameter takes no request. */
-export type Api = <Req = void, Res = void>(
-  options: ApiOptions,
-  handler: (req: Req) => Promise<Res> | Res,
-) => ApiEndpoint<Req, Res>;
+export type Api = <Req = void, Res = void>(options: ApiOptions, handler: ApiHandler<Req, Res>) => ApiEndpoint<Req, Res>;

@@ -6,6 +6,7 @@
 // running (one copy of the frame, so its fields stay readable) and `expire()` on the others (a
 // read after the handler finished throws instead of returning another request's bytes).
 
+import type { ApiContext } from "./context.js";
 import { BodyLocation, PARAM_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
 import { RequestHeaders } from "./headers.js";
 import { decodeUtf8 } from "./text.js";
@@ -23,6 +24,8 @@ export class KeelRequest {
   canceled = false;
   /** @internal Set once the handler has returned or settled; no reads are expected after. */
   settled = false;
+  /** @internal A typed endpoint's context: its answer is the handler's result as JSON. */
+  context: ApiContext | undefined = undefined;
 
   /** host[:port] for `url` when the request carries no Host header. */
   private readonly fallbackAuthority: string;

@@ -1,6 +1,7 @@
 // `serve()`: checks the options, opens a native runtime and wires the consumer loop to it.
 
-import { planServer } from "./config.js";
+import { loadAccessors } from "./accessors.js";
+import { planServer, type ServerPlan } from "./config.js";
 import { Dispatcher } from "./dispatch.js";
 import { RingConsumer } from "./loop.js";
 import type { Native, NativeRuntime } from "./native.js";
@@ -16,7 +17,7 @@ export function createServe(loadNative: () => Native): (options: ServeOptions) =
     const plan = planServer(options);
     native ??= loadNative();
     const runtime = native.open(JSON.stringify(plan.config));
-    return new KeelServer(runtime, plan.config.hostname, plan.handlers, plan.onError);
+    return new KeelServer(runtime, plan);
   };
 }
 
@@ -26,20 +27,30 @@ class KeelServer implements Server {
   readonly url: URL;
   private readonly consumer: RingConsumer;
 
-  constructor(
-    runtime: NativeRuntime,
-    hostname: string,
-    handlers: ConstructorParameters<typeof Dispatcher>[0],
-    onError: ConstructorParameters<typeof Dispatcher>[3],
-  ) {
+  constructor(runtime: NativeRuntime, plan: ServerPlan) {
     this.port = runtime.port;
-    this.hostname = hostname;
-    const authority = `${urlHost(hostname)}:${this.port}`;
+    this.hostname = plan.config.hostname;
+    const authority = `${urlHost(this.hostname)}:${this.port}`;
     this.url = new URL(`http://${authority}/`);
     const writer = new ResponseWriter(runtime.responseBuffer, runtime);
-    const dispatcher = new Dispatcher(handlers, this, writer, onError);
+    const dispatcher = new Dispatcher(plan.endpoints, this, writer, plan.onError);
     this.consumer = new RingConsumer(runtime, dispatcher, writer, authority);
-    this.consumer.start();
+    const typed = plan.typed;
+    if (typed === undefined) {
+      this.consumer.start();
+      return;
+    }
+    // Requests wait in the ring (the port is already open) until the typed routes can read
+    // them. A failure here means accessors.js is broken: stop rather than answer wrongly.
+    loadAccessors(typed.accessorsPath, typed.routes).then(
+      () => this.consumer.start(),
+      (error: unknown) => {
+        console.error(`keel: cannot load the typed endpoints' accessors; the server is stopping. Run \`keel gen\` and restart.`, error);
+        process.exitCode = 1;
+        this.consumer.start();
+        void this.stop(true);
+      },
+    );
   }
 
   get pendingRequests(): number {

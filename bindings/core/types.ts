@@ -21,6 +21,18 @@ export interface ServeOptions {
   port?: number | string;
   /** Address to listen on. Default "0.0.0.0". */
   hostname?: string;
+  /**
+   * Typed endpoints: the module that exports your api() endpoints (`await import("./app.ts")`)
+   * or an object of them (`{ getPost, createPost }`). Other values are ignored. Each endpoint
+   * is matched by its export name to the manifest `keel gen` wrote.
+   */
+  app?: object;
+  /**
+   * The folder `keel gen` wrote (or its manifest.bin), a path or a file: URL. Default: $KEEL_OUT
+   * or .keel in the working directory (where `keel gen` writes), else .keel next to the main
+   * script.
+   */
+  manifest?: string | URL;
   /** Handles every request no route matched. Without it, unmatched requests get 404 JSON. */
   fetch?: Handler;
   /** `{ "/users/:id": handler }` or `{ "/users/:id": { GET: handler, PUT: handler } }`. */
