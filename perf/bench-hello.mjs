@@ -23,12 +23,18 @@ const ROOT = dirname(PERF);
 const EXPECTED = { message: "Hello, World!" };
 /** Busier than this (in cores), the machine is not idle: wait before a run, flag a disturbed one. */
 const QUIET_CORES = 0.15;
+const CEILING = join(ROOT, "target/release/examples/ceiling");
 
 const CONTENDERS = [
   { id: "bun-serve", name: "Bun.serve", runtime: "bun", file: "servers/bun-serve.ts", keel: null },
   { id: "node-http", name: "node:http", runtime: "node", file: "servers/node-http.mjs", keel: null },
   { id: "keel-bun", name: "Keel on Bun", runtime: "bun", file: "servers/keel-bun.ts", keel: ["library", "bunEntry"] },
   { id: "keel-node", name: "Keel on Node", runtime: "node", file: "servers/keel-node.mjs", keel: ["library", "dist"] },
+  // The physical ceiling (crates/keel-runtime/examples/ceiling.rs): Keel's engine and ring with a
+  // Rust consumer instead of JS, and bare hyper with no ring. Peers, so that the ratio table
+  // shows Keel's fraction of them.
+  { id: "ceiling-ring", name: "Rust ring, no JS", runtime: "native", file: CEILING, args: ["ring", "0"], keel: null, needs: ["ceiling"] },
+  { id: "ceiling-hyper", name: "Rust hyper alone", runtime: "native", file: CEILING, args: ["hyper", "0"], keel: null, needs: ["ceiling"] },
 ];
 
 const USAGE = `Usage: node perf/bench-hello.mjs [options]
@@ -94,7 +100,7 @@ async function main() {
   // Setup: tools and builds first, so that nothing fails half-way through.
   const wrkVersion = ensureWrk({ log });
   const bun = opts.contenders.some((c) => c.runtime === "bun") ? findBun(PERF, { log }) : null;
-  const keelNeeds = [...new Set(opts.contenders.flatMap((c) => c.keel ?? []))];
+  const keelNeeds = [...new Set(opts.contenders.flatMap((c) => [...(c.keel ?? []), ...(c.needs ?? [])]))];
   const warnings = keelNeeds.length > 0 ? checkKeelBuild(ROOT, keelNeeds) : [];
   clockTicksPerSecond();
   for (const warning of warnings) log(`warning: ${warning}`);
@@ -139,11 +145,13 @@ async function main() {
 
 /** One run of one contender: a fresh server, measured, then stopped. */
 async function measure(contender, opts, bunPath) {
-  const command = contender.runtime === "bun" ? bunPath : process.execPath;
+  const native = contender.runtime === "native";
+  const command = native ? contender.file : contender.runtime === "bun" ? bunPath : process.execPath;
+  const args = native ? contender.args : [contender.file];
   let server;
   let run;
   try {
-    server = await startServer({ command, args: [contender.file], cwd: PERF, env: { PORT: "0" } });
+    server = await startServer({ command, args, cwd: PERF, env: { PORT: "0" } });
     run = await loadServer(server, opts);
   } catch (error) {
     run = { failure: error.message };

@@ -20,6 +20,12 @@ export function keelArtifacts(root) {
       sources: ["bindings/core", "bindings/node"],
       build: "npm run build:ts",
     },
+    ceiling: {
+      path: join(root, "target/release/examples/ceiling"),
+      outputs: ["target/release/examples/ceiling"],
+      sources: ["crates", "Cargo.toml", "Cargo.lock"],
+      build: "cargo build --release -p keel-runtime --example ceiling",
+    },
     bunEntry: { path: join(root, "bindings/bun/index.ts"), outputs: [], sources: [], build: "git checkout -- bindings" },
   };
 }

@@ -30,6 +30,7 @@ fn main() {
     let mode = args.get(1).map(String::as_str).unwrap_or("ring");
     let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(0);
     let threads: usize = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(0);
+    exit_on_sigterm();
     match mode {
         "ring" => ring(port, threads),
         "hyper" => bare_hyper(port, threads),
@@ -38,6 +39,18 @@ fn main() {
             std::process::exit(2);
         }
     }
+}
+
+/// Benchmarks stop servers with SIGTERM and expect a clean exit.
+fn exit_on_sigterm() {
+    std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
+            term.recv().await;
+        });
+        std::process::exit(0);
+    });
 }
 
 fn ring(port: u16, threads: usize) {
