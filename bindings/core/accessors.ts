@@ -3,6 +3,7 @@
 // typed route never sees a request before it can read one.
 
 import { pathToFileURL } from "node:url";
+import type { EndpointEntry } from "./config.js";
 import type { PayloadMemory, TypedRoute } from "./typed-app.js";
 
 type AccessorClass = new (memory: PayloadMemory, table: number) => unknown;
@@ -27,5 +28,20 @@ export async function loadAccessors(path: string, routes: readonly TypedRoute[])
     const Request = entry.Request;
     // One closure per endpoint, made once: the request path calls it without allocating more.
     route.readRequest = route.raw || Request === null ? null : (memory, start) => readPayload(Request, memory, start);
+  }
+}
+
+/**
+ * After a failed load: the typed (not raw) routes in the endpoint table become handlers that
+ * throw, so requests already queued are answered 500 while the server stops, and no handler
+ * runs without its request.
+ */
+export function disableTypedRoutes(endpoints: Array<EndpointEntry | undefined>, path: string): void {
+  const unavailable = (): never => {
+    throw new Error(`Keel cannot read typed requests: ${path} failed to load; run \`keel gen\` and restart.`);
+  };
+  for (let id = 0; id < endpoints.length; id++) {
+    const entry = endpoints[id];
+    if (entry !== undefined && typeof entry !== "function" && !entry.raw) endpoints[id] = unavailable;
   }
 }

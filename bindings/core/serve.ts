@@ -1,6 +1,6 @@
 // `serve()`: checks the options, opens a native runtime and wires the consumer loop to it.
 
-import { loadAccessors } from "./accessors.js";
+import { disableTypedRoutes, loadAccessors } from "./accessors.js";
 import { planServer, type ServerPlan } from "./config.js";
 import { Dispatcher } from "./dispatch.js";
 import { RingConsumer } from "./loop.js";
@@ -46,7 +46,7 @@ class KeelServer implements Server {
       () => this.consumer.start(),
       (error: unknown) => {
         console.error(`keel: cannot load the typed endpoints' accessors; the server is stopping. Run \`keel gen\` and restart.`, error);
-        process.exitCode = 1;
+        disableTypedRoutes(plan.endpoints, typed.accessorsPath);
         this.consumer.start();
         void this.stop(true);
       },
