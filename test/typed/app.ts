@@ -5,6 +5,7 @@
 import {
   APIError,
   api,
+  type ApiContext,
   type Cookie,
   type EndsWith,
   type Header,
@@ -20,6 +21,7 @@ import {
   type Query,
   type StartsWith,
 } from "keel";
+import type { RequestEnvelope } from "../../bindings/core/envelope.js";
 
 /** Handler calls by endpoint name. */
 export const calls: Record<string, number> = {};
@@ -184,4 +186,37 @@ export const late = api({ method: "POST", path: "/late/:key" }, async (req: { ke
 export const echo = api({ method: "POST", path: "/echo", raw: true }, async (req: KeelRequest): Promise<Response> => {
   called("echo");
   return new Response(await req.text(), { headers: { "x-raw": "yes" } });
+});
+
+/** One field of each kind, from each source: the request the flatc cross-check reads. */
+interface Capture {
+  id: Int;
+  q: Query<string>;
+  trace: Header<"x-trace">;
+  session: Cookie<"session">;
+  title: string;
+  count: Int;
+  ratio: number;
+  ok: boolean;
+  color: "red" | "green";
+  either: string | number;
+  maybe: number | null;
+  missing?: string;
+  ids: Int[];
+  names: string[];
+  author: { name: string; email?: string };
+  labels: Record<string, string>;
+  when: Date;
+}
+
+/** Payloads as Rust built them, copied out of the ring. */
+export const captured: Uint8Array[] = [];
+
+export const capture = api({ method: "POST", path: "/capture/:id" }, async (req: Capture, ctx): Promise<void> => {
+  called("capture");
+  void req;
+  // The envelope is internal; the cross-check is the one place that wants the bytes themselves.
+  const envelope = (ctx.request as unknown as { envelope: RequestEnvelope }).envelope;
+  const start = envelope.base + envelope.payloadStart;
+  captured.push(envelope.bytes.slice(start, start + envelope.payloadLength));
 });
