@@ -27,7 +27,9 @@ function ensureDependencies() {
   const installedAt = mtime(marker);
   if (installedAt >= Math.max(mtime(join(root, "package.json")), mtime(lock))) return;
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  run(npm, existsSync(lock) ? ["ci"] : ["install"], "installing npm dependencies");
+  // `npm install` follows the lock file. Not `npm ci`: npm 11 refuses a lock that lacks the
+  // optional per-platform packages of @swc/core, which registries may not all serve.
+  run(npm, ["install", "--no-audit", "--no-fund"], "installing npm dependencies");
 }
 
 function ensureNativeLibrary() {
