@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "./harness.js";
-import { deferred, json } from "./support.js";
+import { deferred, json, RawConnection, rawRequest, until } from "./support.js";
 import * as app from "./typed/app.js";
 import { postJson, useTypedServer } from "./typed-support.js";
 
@@ -133,6 +133,17 @@ describe("typed requests", () => {
     assert.deepEqual(await refused.json(), { code: "unauthenticated", message: "a bearer token is required", details: { scheme: "Bearer" } });
     const allowed = await fetch(`${typed.base}/secret`, { headers: { authorization: "Bearer open-sesame" } });
     assert.deepEqual(await allowed.json(), { ok: true });
+  });
+
+  test("a client that hangs up aborts the context's signal", async () => {
+    const before = app.calls.hang ?? 0;
+    const connection = await RawConnection.open(typed.server.port);
+    connection.write(rawRequest("GET", "/hang/gone"));
+    await until(() => app.calls.hang === before + 1, "the handler runs");
+    connection.destroy();
+    await until(() => app.abandoned.has("gone"), "the signal fires");
+    assert.equal(app.abandoned.get("gone"), "AbortError");
+    await until(() => typed.server.pendingRequests === 0, "the request is forgotten");
   });
 
   test("a raw endpoint gets the request and answers like fetch", async () => {

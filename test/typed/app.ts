@@ -182,6 +182,16 @@ export const late = api({ method: "POST", path: "/late/:key" }, async (req: { ke
   return { key: req.key, words: req.words, n: req.n };
 });
 
+/** Waits for its client to go away; records the abort reason's name by key. */
+export const abandoned = new Map<string, string>();
+
+export const hang = api({ method: "GET", path: "/hang/:key" }, async (req: { key: string }, ctx: ApiContext): Promise<void> => {
+  called("hang");
+  const key = req.key;
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+  abandoned.set(key, (ctx.signal.reason as Error).name);
+});
+
 /** A raw endpoint: the fetch-style request, answered like a fetch handler. */
 export const echo = api({ method: "POST", path: "/echo", raw: true }, async (req: KeelRequest): Promise<Response> => {
   called("echo");
