@@ -18,6 +18,8 @@ pub enum FrameKind {
     Pad = 3,
     /// Graceful shutdown has finished; nothing follows.
     Shutdown = 4,
+    /// The socket took bytes of a streamed response: JS may send that many more.
+    Credit = 5,
 }
 
 /// Number of slots a frame of `frame_len` bytes occupies.

@@ -8,10 +8,38 @@ use crate::frame::{align8, RequestId};
 /// Bytes of the fixed response frame header.
 pub const RESPONSE_HEADER_BYTES: usize = 24;
 
+/// `flags` of a response frame (docs/ARCHITECTURE.md, "Streamed responses"). 0: a whole response.
+pub const FLAG_STREAM: u32 = 1;
+pub const FLAG_CHUNK: u32 = 2;
+pub const FLAG_END: u32 = 4;
+
+/// What a frame is, by its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameRole {
+    Whole,
+    /// Head of a streamed response, with its first body bytes.
+    StreamHead,
+    /// More body of a stream; `last` ends it.
+    Chunk { last: bool },
+}
+
+impl FrameRole {
+    pub fn from_flags(flags: u32) -> Option<FrameRole> {
+        match flags {
+            0 => Some(FrameRole::Whole),
+            FLAG_STREAM => Some(FrameRole::StreamHead),
+            FLAG_CHUNK => Some(FrameRole::Chunk { last: false }),
+            f if f == FLAG_CHUNK | FLAG_END => Some(FrameRole::Chunk { last: true }),
+            _ => None,
+        }
+    }
+}
+
 /// One response, borrowed from the buffer it was written in.
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseFrame<'a> {
     pub id: RequestId,
+    pub role: FrameRole,
     pub status: u16,
     header_count: u16,
     header_bytes: &'a [u8],
@@ -51,11 +79,16 @@ impl<'a> ResponseFrame<'a> {
         if frame_len < RESPONSE_HEADER_BYTES || frame_len > buf.len() {
             return Err("frame_len is outside the buffer");
         }
+        let role = FrameRole::from_flags(u32_at(buf, 20)).ok_or("unknown flags")?;
         let status = u16_at(buf, 4);
-        if !(100..=999).contains(&status) {
-            return Err("status is not a 3-digit HTTP status");
-        }
         let header_count = u16_at(buf, 6);
+        match role {
+            FrameRole::Whole | FrameRole::StreamHead if !(100..=999).contains(&status) => {
+                return Err("status is not a 3-digit HTTP status");
+            }
+            FrameRole::Chunk { .. } if header_count != 0 => return Err("a chunk frame carries headers"),
+            _ => {}
+        }
         let id = RequestId { index: u32_at(buf, 8), generation: u32_at(buf, 12) };
         let body_len = u32_at(buf, 16) as usize;
         let frame = &buf[..frame_len];
@@ -64,7 +97,7 @@ impl<'a> ResponseFrame<'a> {
             return Err("body_len exceeds frame_len");
         }
         let header_bytes = &frame[RESPONSE_HEADER_BYTES..body_start];
-        let parsed = ResponseFrame { id, status, header_count, header_bytes, body: &frame[body_start..] };
+        let parsed = ResponseFrame { id, role, status, header_count, header_bytes, body: &frame[body_start..] };
         // Walk the headers once so that iterating them later cannot fail.
         let mut walked = 0;
         let mut rest = header_bytes;
@@ -103,18 +136,33 @@ fn split_header(b: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     Some((&b[4..4 + name_len], &b[4 + name_len..end], &b[end..]))
 }
 
-/// Reads only what routing a frame needs — its request id and length — checking the length
-/// against `buf`. The full parse (headers, status) is left to [`ResponseFrame::parse`], which the
-/// connection's own thread runs.
-pub fn peek(buf: &[u8]) -> Result<(RequestId, usize), &'static str> {
+/// What routing a frame needs, read without parsing its headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peeked {
+    pub id: RequestId,
+    pub role: FrameRole,
+    pub len: usize,
+    /// Where the body starts, from the frame's start (checked to lie within it).
+    pub body_start: usize,
+}
+
+/// Reads a frame's id, role, length and body position, checking them against `buf`. The full
+/// parse (headers, status) is left to [`ResponseFrame::parse`], which the connection's own thread
+/// runs.
+pub fn peek(buf: &[u8]) -> Result<Peeked, &'static str> {
     if buf.len() < RESPONSE_HEADER_BYTES {
         return Err("shorter than the 24-byte header");
     }
-    let frame_len = u32_at(buf, 0) as usize;
-    if frame_len < RESPONSE_HEADER_BYTES || frame_len > buf.len() {
+    let len = u32_at(buf, 0) as usize;
+    if len < RESPONSE_HEADER_BYTES || len > buf.len() {
         return Err("frame_len is outside the buffer");
     }
-    Ok((RequestId { index: u32_at(buf, 8), generation: u32_at(buf, 12) }, frame_len))
+    let body_start = len
+        .checked_sub(u32_at(buf, 16) as usize)
+        .filter(|&start| start >= RESPONSE_HEADER_BYTES)
+        .ok_or("body_len exceeds frame_len")?;
+    let role = FrameRole::from_flags(u32_at(buf, 20)).ok_or("unknown flags")?;
+    Ok(Peeked { id: RequestId { index: u32_at(buf, 8), generation: u32_at(buf, 12) }, role, len, body_start })
 }
 
 /// Iterates the frames in `buf[..used]`, stopping at the first malformed one.
@@ -141,6 +189,18 @@ pub fn frames(buf: &[u8]) -> impl Iterator<Item = Result<ResponseFrame<'_>, Fram
 /// Appends one response frame to `out` (8-byte aligned), as JS does. Used by tests and by
 /// Rust-side producers of responses.
 pub fn write_frame(out: &mut Vec<u8>, id: RequestId, status: u16, headers: &[(&[u8], &[u8])], body: &[u8]) {
+    write_frame_with_flags(out, id, status, headers, body, 0);
+}
+
+/// [`write_frame`] with explicit `flags` (stream head, chunk, end).
+pub fn write_frame_with_flags(
+    out: &mut Vec<u8>,
+    id: RequestId,
+    status: u16,
+    headers: &[(&[u8], &[u8])],
+    body: &[u8],
+    flags: u32,
+) {
     let start = out.len();
     out.extend_from_slice(&[0; RESPONSE_HEADER_BYTES]);
     for (name, value) in headers {
@@ -158,6 +218,7 @@ pub fn write_frame(out: &mut Vec<u8>, id: RequestId, status: u16, headers: &[(&[
     header[8..12].copy_from_slice(&id.index.to_le_bytes());
     header[12..16].copy_from_slice(&id.generation.to_le_bytes());
     header[16..20].copy_from_slice(&(body.len() as u32).to_le_bytes());
+    header[20..24].copy_from_slice(&flags.to_le_bytes());
     out.resize(start + align8(frame_len as usize), 0);
 }
 

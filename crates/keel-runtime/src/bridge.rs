@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, HeaderName, HeaderValue, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::Either;
 use keel_core::frame::{FrameKind, RequestId};
 use keel_core::frame::align8;
-use keel_core::response::{peek, FrameError, ResponseFrame};
+use keel_core::response::{peek, FrameError, FrameRole, ResponseFrame};
 use keel_core::ring::{ConsumeError, Published, PublishError, RequestRing};
 use keel_core::router::Router;
 use tokio::sync::{Notify, Semaphore};
@@ -20,7 +20,8 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::doorbell::Doorbell;
-use crate::errors::{invalid_handler_response, Reply};
+use crate::errors::{invalid_handler_response, whole, Reply};
+use crate::streaming::{ChunkStream, StreamTable};
 use crate::pending::PendingTable;
 use crate::typed::TypedEndpoints;
 
@@ -50,8 +51,11 @@ impl ResponseBuffer {
 pub struct Bridge {
     pub config: Config,
     pub ring: RequestRing<Bytes>,
-    /// Each waiter receives its response frame, a slice of the committed batch.
-    pub pending: PendingTable<Bytes>,
+    /// Each waiter receives its response: a frame sliced from the committed batch.
+    pub pending: PendingTable<Delivery>,
+    pub streams: StreamTable,
+    /// For tasks started from threads that are not the runtime's (the JS thread).
+    runtime: tokio::runtime::Handle,
     pub router: Router,
     /// Present when the app has a manifest.
     pub typed: Option<TypedEndpoints>,
@@ -65,11 +69,14 @@ pub struct Bridge {
 }
 
 impl Bridge {
+    /// Call inside the runtime's context (it keeps a handle to it).
     pub fn new(config: Config, router: Router, typed: Option<TypedEndpoints>, doorbell: Doorbell) -> Self {
         let slots = config.request_ring_bytes / keel_core::frame::SLOT_BYTES;
         Self {
             ring: RequestRing::new(slots),
             pending: PendingTable::new(config.max_inflight),
+            streams: StreamTable::default(),
+            runtime: tokio::runtime::Handle::current(),
             responses: ResponseBuffer::new(config.response_buffer_bytes),
             connections: Arc::new(Semaphore::new(config.max_connections)),
             router,
@@ -122,48 +129,59 @@ impl Bridge {
         }
     }
 
-    /// Publishes a frame that carries only a header (CANCEL, SHUTDOWN), waiting for space as
-    /// long as it takes: these frames are bounded in number (one per in-flight request, one per
+    /// Publishes a control frame (CANCEL, SHUTDOWN, CREDIT), waiting for space as long as it
+    /// takes: these frames are bounded in number (per in-flight request or stream, and one per
     /// runtime) and must not be lost.
-    pub async fn publish_control(&self, kind: FrameKind, id: RequestId) {
-        let publish = || {
-            match self.ring.try_publish(kind, 16, None, |b| {
-                b[8..12].copy_from_slice(&id.index.to_le_bytes());
-                b[12..16].copy_from_slice(&id.generation.to_le_bytes());
-            }) {
-                Ok(published) => Some(published),
-                Err(PublishError::Full) => None,
-                Err(PublishError::TooLarge) => unreachable!("a 16-byte frame always fits"),
-            }
-        };
+    pub async fn publish_control(&self, kind: FrameKind, id: RequestId, extra: u32) {
         loop {
             let far = Instant::now() + std::time::Duration::from_secs(3600);
-            if let Some(published) = self.wait_for_space(far, publish).await {
+            if let Some(published) = self.wait_for_space(far, || self.try_publish_control(kind, id, extra)).await {
                 self.after_publish(published);
                 return;
             }
         }
     }
 
-    /// Tells JS that request `id` was abandoned, if it was still pending.
-    pub fn cancel(self: &Arc<Self>, id: RequestId) {
-        if !self.pending.cancel(id) {
-            return;
-        }
-        self.notify_space();
-        let write_cancel = |b: &mut [u8]| {
+    fn try_publish_control(&self, kind: FrameKind, id: RequestId, extra: u32) -> Option<Published> {
+        // CREDIT carries a count after the id; the others are the bare 16-byte header.
+        let len = if kind == FrameKind::Credit { 24 } else { 16 };
+        match self.ring.try_publish(kind, len, None, |b| {
             b[8..12].copy_from_slice(&id.index.to_le_bytes());
             b[12..16].copy_from_slice(&id.generation.to_le_bytes());
-        };
-        match self.ring.try_publish(FrameKind::Cancel, 16, None, write_cancel) {
-            Ok(published) => self.after_publish(published),
-            Err(_) => {
-                // Full: deliver it later. Called from a dropped future on an I/O thread, so a
-                // runtime is present; the number of such tasks is bounded by `max_inflight`.
+            if len == 24 {
+                b[16..20].copy_from_slice(&extra.to_le_bytes());
+                b[20..24].copy_from_slice(&[0; 4]);
+            }
+        }) {
+            Ok(published) => Some(published),
+            Err(PublishError::Full) => None,
+            Err(PublishError::TooLarge) => unreachable!("a control frame always fits"),
+        }
+    }
+
+    /// Publishes a control frame from any thread without waiting: now if there is room, else
+    /// from a task on the runtime.
+    pub fn publish_detached(self: &Arc<Self>, kind: FrameKind, id: RequestId, extra: u32) {
+        match self.try_publish_control(kind, id, extra) {
+            Some(published) => self.after_publish(published),
+            None => {
                 let bridge = self.clone();
-                tokio::spawn(async move { bridge.publish_control(FrameKind::Cancel, id).await });
+                self.runtime.spawn(async move { bridge.publish_control(kind, id, extra).await });
             }
         }
+    }
+
+    /// Tells JS that request `id` was abandoned, if it was still pending.
+    pub fn cancel(self: &Arc<Self>, id: RequestId) {
+        if self.pending.cancel(id) {
+            self.notify_space();
+            self.publish_detached(FrameKind::Cancel, id, 0);
+        }
+    }
+
+    /// Tells JS that the socket took `bytes` of stream `id`.
+    pub fn publish_credit(self: &Arc<Self>, id: RequestId, bytes: u32) {
+        self.publish_detached(FrameKind::Credit, id, bytes);
     }
 
     // ---- consumer side (the JS thread, through the FFI) ----
@@ -177,7 +195,7 @@ impl Bridge {
     }
 
     /// Delivers the response frames in the first `used` bytes of the response buffer.
-    pub fn commit(&self, used: usize) -> Result<u32, FrameError> {
+    pub fn commit(self: &Arc<Self>, used: usize) -> Result<u32, FrameError> {
         if used > self.responses.len() {
             return Err(FrameError { offset: 0, reason: "used_bytes exceeds the response buffer" });
         }
@@ -192,17 +210,31 @@ impl Bridge {
     /// This runs on the JS thread, so it does the least it can: one copy of the batch, then per
     /// frame a length check and a hand-off of its slice. Parsing the headers and building the
     /// response happen on the connection's own I/O thread ([`build_response`]).
-    pub fn deliver_all(&self, bytes: &[u8]) -> Result<u32, FrameError> {
+    pub fn deliver_all(self: &Arc<Self>, bytes: &[u8]) -> Result<u32, FrameError> {
         let batch = Bytes::copy_from_slice(bytes);
+        let window = self.config.stream_window_bytes;
         let mut delivered = 0;
         let mut offset = 0;
         let mut outcome = Ok(());
         while offset < batch.len() {
             match peek(&batch[offset..]) {
-                Ok((id, len)) => {
-                    self.pending.complete(id, batch.slice(offset..offset + len));
+                Ok(frame) => {
+                    let bytes = batch.slice(offset..offset + frame.len);
+                    let body = bytes.slice(frame.body_start..);
+                    match frame.role {
+                        FrameRole::Whole => {
+                            self.pending.complete(frame.id, Delivery::Whole(bytes));
+                        }
+                        FrameRole::StreamHead => {
+                            // Registered here, on the JS thread, so that chunks committed in
+                            // this same batch find the stream.
+                            let stream = self.streams.open(self, frame.id, body, window);
+                            self.pending.complete(frame.id, Delivery::Stream(bytes, stream));
+                        }
+                        FrameRole::Chunk { last } => self.streams.push(frame.id, body, last, window),
+                    }
                     delivered += 1;
-                    offset += align8(len);
+                    offset += align8(frame.len);
                 }
                 Err(reason) => {
                     outcome = Err(FrameError { offset, reason });
@@ -215,16 +247,29 @@ impl Bridge {
     }
 }
 
+/// What a waiting connection receives from JS.
+pub enum Delivery {
+    /// A whole response frame.
+    Whole(Bytes),
+    /// The head frame of a streamed response, and the body its chunks will arrive in.
+    Stream(Bytes, ChunkStream),
+}
+
 /// Bodies up to this size are copied out of the committed batch, so that a slow client does
 /// not keep a whole batch alive; larger ones are sliced (they dominate their batch anyway).
 const COPY_BODY_BELOW: usize = 16 * 1024;
 
-/// Turns a response frame into a hyper response; runs on the connection's I/O thread.
+/// Turns what JS sent into a hyper response; runs on the connection's I/O thread.
 ///
 /// Framing headers are Rust's business (hyper sets Content-Length from the body), so the ones a
-/// handler sets are dropped rather than allowed to contradict the body.
-pub fn build_response(bytes: &Bytes) -> Reply {
-    let frame = match ResponseFrame::parse(bytes) {
+/// handler sets are dropped rather than allowed to contradict the body. Responses to HEAD, and
+/// 204 and 304, get no body whatever JS sent (a dropped stream tells JS to stop producing).
+pub fn build_response(delivery: Delivery, head_request: bool) -> Reply {
+    let (bytes, stream) = match delivery {
+        Delivery::Whole(bytes) => (bytes, None),
+        Delivery::Stream(bytes, stream) => (bytes, Some(stream)),
+    };
+    let frame = match ResponseFrame::parse(&bytes) {
         Ok((frame, _)) => frame,
         Err(reason) => return invalid_handler_response(&format!("malformed response frame: {reason}")),
     };
@@ -232,12 +277,14 @@ pub fn build_response(bytes: &Bytes) -> Reply {
         Ok(status) if !status.is_informational() => status,
         _ => return invalid_handler_response(&format!("status {} cannot be sent", frame.status)),
     };
-    let body = if frame.body.len() < COPY_BODY_BELOW {
-        Bytes::copy_from_slice(frame.body)
-    } else {
-        bytes.slice_ref(frame.body)
+    let bodiless = head_request || frame.status == 204 || frame.status == 304;
+    let body = match stream {
+        Some(stream) if !bodiless => Either::Right(stream),
+        _ if bodiless => whole(Bytes::new()),
+        _ if frame.body.len() < COPY_BODY_BELOW => whole(Bytes::copy_from_slice(frame.body)),
+        _ => whole(bytes.slice_ref(frame.body)),
     };
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     for (name, value) in frame.headers() {

@@ -39,6 +39,8 @@ pub struct Config {
     pub max_connections: usize,
     pub queue_timeout_ms: u64,
     pub retry_after_seconds: u32,
+    /// Per streamed response: body bytes JS may send ahead of the socket.
+    pub stream_window_bytes: usize,
     pub routes: Vec<RouteConfig>,
     pub fallback: bool,
     /// Path of the binary manifest made by `keel gen`; needed when a route is `typed`.
@@ -61,6 +63,7 @@ impl Default for Config {
             max_connections: 10_000,
             queue_timeout_ms: 5_000,
             retry_after_seconds: 1,
+            stream_window_bytes: 256 * 1024,
             routes: Vec::new(),
             fallback: true,
             manifest_path: None,
@@ -100,6 +103,7 @@ impl Config {
         at_least("requestRingBytes", self.request_ring_bytes as u64, 64 * 1024)?;
         at_least("responseBufferBytes", self.response_buffer_bytes as u64, 64 * 1024)?;
         at_least("maxInflight", self.max_inflight as u64, 1)?;
+        at_least("streamWindowBytes", self.stream_window_bytes as u64, 1024)?;
         at_least("maxConnections", self.max_connections as u64, 1)?;
         at_least("headerReadTimeoutMs", self.header_read_timeout_ms, 1)?;
         at_least("idleTimeoutMs", self.idle_timeout_ms, 1)?;

@@ -2,9 +2,17 @@
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 
-pub type Reply = Response<Full<Bytes>>;
+use crate::streaming::ChunkStream;
+
+/// A response body: whole, or streamed by the handler.
+pub type Body = Either<Full<Bytes>, ChunkStream>;
+pub type Reply = Response<Body>;
+
+pub fn whole(bytes: Bytes) -> Body {
+    Either::Left(Full::new(bytes))
+}
 
 /// Builds `{"code":…,"message":…,"details":…}` with the given status.
 pub fn json_error(status: StatusCode, code: &str, message: &str, details: Option<serde_json::Value>) -> Reply {
@@ -12,7 +20,7 @@ pub fn json_error(status: StatusCode, code: &str, message: &str, details: Option
     if let Some(details) = details {
         body["details"] = details;
     }
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut response = Response::new(whole(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -60,7 +68,7 @@ pub fn headers_too_large() -> Reply {
 
 /// 400 with a body already serialized by the validator.
 pub fn invalid_request(json: String) -> Reply {
-    let mut response = Response::new(Full::new(Bytes::from(json)));
+    let mut response = Response::new(whole(Bytes::from(json)));
     *response.status_mut() = StatusCode::BAD_REQUEST;
     response
         .headers_mut()

@@ -13,6 +13,7 @@ mod errors;
 mod pending;
 mod server;
 mod service;
+mod streaming;
 mod typed;
 
 use std::ffi::CString;

@@ -65,5 +65,5 @@ pub async fn shut_down(bridge: Arc<Bridge>, phase: watch::Sender<Phase>, grace: 
         // Closing is immediate for every task; this bound only guards against a stuck one.
         let _ = tokio::time::timeout(Duration::from_secs(5), bridge.connections.acquire_many(all)).await;
     }
-    bridge.publish_control(FrameKind::Shutdown, RequestId { index: 0, generation: 0 }).await;
+    bridge.publish_control(FrameKind::Shutdown, RequestId { index: 0, generation: 0 }, 0).await;
 }

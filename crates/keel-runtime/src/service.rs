@@ -175,7 +175,7 @@ async fn forward(
     let frame = reply.await;
     guard.armed = false;
     match frame {
-        Ok(frame) => build_response(&frame),
+        Ok(delivery) => build_response(delivery, parts.method == http::Method::HEAD),
         // The sender is only dropped without a value if the runtime is being torn down.
         Err(_) => errors::overloaded(bridge.config.retry_after_seconds),
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use keel_core::envelope::{decode, DecodedRequest};
 use keel_core::frame::{slots_for, FrameKind, RequestId, SLOT_BYTES};
-use keel_core::response::write_frame;
+use keel_core::response::{write_frame, write_frame_with_flags, FLAG_CHUNK, FLAG_END, FLAG_STREAM};
 use keel_runtime::Runtime;
 
 /// What the consumer saw, in order.
@@ -19,6 +19,7 @@ use keel_runtime::Runtime;
 enum Seen {
     Request(DecodedRequest, Vec<u8>),
     Cancel(RequestId),
+    Credit(RequestId, u32),
     Shutdown,
 }
 
@@ -105,6 +106,8 @@ fn consume(runtime: &Runtime, stop: &AtomicBool, seen: &mpsc::Sender<Seen>, answ
                 let _ = seen.send(Seen::Request(request, body));
             } else if kind == FrameKind::Cancel as u16 {
                 let _ = seen.send(Seen::Cancel(RequestId { index: word(8), generation: word(12) }));
+            } else if kind == FrameKind::Credit as u16 {
+                let _ = seen.send(Seen::Credit(RequestId { index: word(8), generation: word(12) }, word(16)));
             } else if kind == FrameKind::Shutdown as u16 {
                 let _ = seen.send(Seen::Shutdown);
             }
@@ -384,4 +387,159 @@ fn an_over_limit_upload_is_drained_so_the_413_always_arrives() {
         assert!(response.starts_with("HTTP/1.1 413"), "round {round}: {response:?}");
         assert!(response.contains("connection: close") && closed, "round {round}: {response:?}");
     }
+}
+
+/// Waits for the next REQUEST the consumer saw, skipping other frames.
+fn next_request(h: &Harness) -> DecodedRequest {
+    loop {
+        if let Seen::Request(request, _) = h.next_seen() {
+            return request;
+        }
+    }
+}
+
+fn send(h: &Harness, id: RequestId, status: u16, headers: &[(&[u8], &[u8])], body: &[u8], flags: u32) {
+    let mut frame = Vec::new();
+    write_frame_with_flags(&mut frame, id, status, headers, body, flags);
+    h.runtime.respond(&frame).expect("valid frame");
+}
+
+/// Reads from `stream` until `needle` has arrived (or fails after 5 s).
+fn read_until(stream: &mut TcpStream, got: &mut Vec<u8>, needle: &[u8]) {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 65536];
+    while !got.windows(needle.len()).any(|w| w == needle) {
+        let n = stream.read(&mut buf).expect("more bytes");
+        assert!(n > 0, "closed before {:?} arrived; got {:?}", String::from_utf8_lossy(needle), String::from_utf8_lossy(got));
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[test]
+fn a_streamed_response_reaches_the_client_chunk_by_chunk() {
+    let h = Harness::start(&format!("{{{BASE}}}"), Box::new(|_, _| None));
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, id, 200, &[(b"content-type", b"text/plain")], b"first;", FLAG_STREAM);
+    let mut got = Vec::new();
+    read_until(&mut client, &mut got, b"first;");
+    let head = String::from_utf8_lossy(&got).to_string();
+    assert!(head.starts_with("HTTP/1.1 200 OK") && head.contains("transfer-encoding: chunked"), "{head}");
+    send(&h, id, 0, &[], b"second;", FLAG_CHUNK);
+    read_until(&mut client, &mut got, b"second;");
+    send(&h, id, 0, &[], b"last", FLAG_CHUNK | FLAG_END);
+    read_until(&mut client, &mut got, b"0\r\n\r\n");
+    assert!(String::from_utf8_lossy(&got).contains("last"));
+    // The connection is reusable afterwards.
+    client.write_all(b"GET /again HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let again = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, again, 200, &[], b"ok", 0);
+    let (rest, _) = read_until_closed(&mut client, Duration::from_secs(5));
+    assert!(rest.ends_with("ok"), "{rest}");
+}
+
+/// The body of a chunked HTTP/1.1 response.
+fn dechunk(response: &str) -> String {
+    let (_, mut rest) = response.split_once("\r\n\r\n").expect("a head");
+    let mut body = String::new();
+    loop {
+        let (size, after) = rest.split_once("\r\n").expect("a chunk size line");
+        let size = usize::from_str_radix(size, 16).expect("hex chunk size");
+        if size == 0 {
+            return body;
+        }
+        body.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+}
+
+#[test]
+fn the_socket_grants_credit_as_it_takes_stream_bytes() {
+    const WINDOW: u64 = 65536;
+    let h = Harness::start(&format!(r#"{{{BASE},"streamWindowBytes":{WINDOW}}}"#), Box::new(|_, _| None));
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, id, 200, &[], &[], FLAG_STREAM);
+    let chunk = vec![b'c'; 16 * 1024];
+    let (mut sent, mut credited) = (0u64, 0u64);
+    for _ in 0..16 {
+        // As JS does: while a whole window is outstanding, wait for credit.
+        while sent - credited >= WINDOW {
+            match h.next_seen() {
+                Seen::Credit(credit_id, bytes) => {
+                    assert_eq!(credit_id, id);
+                    credited += bytes as u64;
+                }
+                other => panic!("expected CREDIT, saw {other:?}"),
+            }
+        }
+        send(&h, id, 0, &[], &chunk, FLAG_CHUNK);
+        sent += chunk.len() as u64;
+    }
+    send(&h, id, 0, &[], &[], FLAG_CHUNK | FLAG_END);
+    let (response, closed) = read_until_closed(&mut client, Duration::from_secs(5));
+    assert!(closed);
+    assert_eq!(dechunk(&response), "c".repeat(16 * 16 * 1024), "every streamed byte arrived, in order");
+    assert!(credited >= sent - WINDOW, "credit kept the stream moving: {credited} of {sent}");
+}
+
+#[test]
+fn a_client_that_leaves_mid_stream_cancels_it() {
+    let h = Harness::start(&format!("{{{BASE}}}"), Box::new(|_, _| None));
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, id, 200, &[], b"hello", FLAG_STREAM);
+    read_until(&mut client, &mut Vec::new(), b"hello");
+    drop(client);
+    loop {
+        match h.next_seen() {
+            Seen::Cancel(cancelled) => {
+                assert_eq!(cancelled, id);
+                break;
+            }
+            Seen::Credit(..) => continue,
+            other => panic!("expected CANCEL, saw {other:?}"),
+        }
+    }
+    // Late chunks for the cancelled stream are dropped quietly.
+    send(&h, id, 0, &[], b"late", FLAG_CHUNK | FLAG_END);
+}
+
+#[test]
+fn head_requests_and_204_get_no_body_even_from_a_stream() {
+    let h = Harness::start(&format!("{{{BASE}}}"), Box::new(|_, _| None));
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"HEAD /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, id, 200, &[], b"body bytes", FLAG_STREAM);
+    let (response, closed) = read_until_closed(&mut client, Duration::from_secs(5));
+    assert!(closed && response.starts_with("HTTP/1.1 200") && !response.contains("body bytes"), "{response}");
+    assert!(matches!(h.next_seen(), Seen::Cancel(c) if c == id), "the producer is told to stop");
+
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"GET /nothing HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, id, 204, &[], b"ignored", 0);
+    let (response, _) = read_until_closed(&mut client, Duration::from_secs(5));
+    assert!(response.starts_with("HTTP/1.1 204") && !response.contains("ignored"), "{response}");
+}
+
+#[test]
+fn a_stream_that_ignores_its_window_is_cut_off() {
+    let h = Harness::start(&format!(r#"{{{BASE},"streamWindowBytes":4096}}"#), Box::new(|_, _| None));
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"GET /flood HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    // One batch far over twice the window, before the socket can take any of it.
+    let mut batch = Vec::new();
+    write_frame_with_flags(&mut batch, id, 200, &[], &[], FLAG_STREAM);
+    for _ in 0..8 {
+        write_frame_with_flags(&mut batch, id, 0, &[], &[b'x'; 4096], FLAG_CHUNK);
+    }
+    h.runtime.respond(&batch).unwrap();
+    let (_, closed) = read_until_closed(&mut client, Duration::from_secs(5));
+    assert!(closed, "the connection is closed rather than buffering without bound");
 }

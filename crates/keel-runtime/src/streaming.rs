@@ -1,0 +1,183 @@
+//! Streamed responses: a body that JS produces over time, with credit-based flow control
+//! (docs/ARCHITECTURE.md, "Streamed responses").
+//!
+//! The JS thread registers a stream when it commits the stream's head frame, so that chunk
+//! frames committed in the same batch already find it; chunks go to the connection task through
+//! an unbounded channel whose content is bounded by the credit window (a stream that overruns
+//! it is ended). The connection's hyper body ([`ChunkStream`]) counts what the socket took and
+//! publishes CREDIT frames; if it is dropped before the end (client gone) it publishes CANCEL.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use keel_core::frame::{FrameKind, RequestId};
+use tokio::sync::mpsc;
+
+use crate::bridge::Bridge;
+
+/// Shared between the table entry (JS thread) and the body (connection thread).
+struct StreamState {
+    /// Body bytes sent by JS and not yet taken by the socket.
+    buffered: AtomicUsize,
+    /// Set when the stream overran its window; the body then fails and the connection closes.
+    overrun: AtomicBool,
+}
+
+struct Entry {
+    chunks: mpsc::UnboundedSender<Bytes>,
+    state: Arc<StreamState>,
+}
+
+/// Open streams by request id. Touched by the JS thread (register, push) and by connection
+/// threads (a body dropped early removes its entry).
+#[derive(Default)]
+pub struct StreamTable {
+    entries: Mutex<HashMap<u64, Entry>>,
+}
+
+fn lock(table: &StreamTable) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+    // Each critical section is one map operation; a panic cannot leave it half done.
+    table.entries.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl StreamTable {
+    /// Opens a stream for `id` whose first bytes are `first`; returns the body to send.
+    pub fn open(&self, bridge: &Arc<Bridge>, id: RequestId, first: Bytes, window: usize) -> ChunkStream {
+        let (chunks, receiver) = mpsc::unbounded_channel();
+        let state = Arc::new(StreamState { buffered: AtomicUsize::new(first.len()), overrun: AtomicBool::new(false) });
+        lock(self).insert(id.to_u64(), Entry { chunks, state: state.clone() });
+        ChunkStream {
+            bridge: Arc::downgrade(bridge),
+            id,
+            first: (!first.is_empty()).then_some(first),
+            receiver,
+            state,
+            window,
+            uncredited: 0,
+            finished: false,
+        }
+    }
+
+    /// Appends bytes to stream `id`; `last` ends it. Chunks for unknown ids (a stream already
+    /// cancelled or ended) are dropped, like any late response.
+    pub fn push(&self, id: RequestId, chunk: Bytes, last: bool, window: usize) {
+        let mut entries = lock(self);
+        let Some(entry) = entries.get(&id.to_u64()) else { return };
+        let buffered = entry.state.buffered.fetch_add(chunk.len(), Ordering::AcqRel) + chunk.len();
+        if buffered > 2 * window {
+            // JS ignored its credit: end the stream as failed rather than buffer without bound.
+            entry.state.overrun.store(true, Ordering::Release);
+            entries.remove(&id.to_u64());
+            return;
+        }
+        if !chunk.is_empty() && entry.chunks.send(chunk).is_err() {
+            entries.remove(&id.to_u64());
+            return;
+        }
+        if last {
+            // Dropping the sender ends the body once the queued chunks are taken.
+            entries.remove(&id.to_u64());
+        }
+    }
+
+    /// Forgets stream `id` (its body was dropped).
+    fn close(&self, id: RequestId) -> bool {
+        lock(self).remove(&id.to_u64()).is_some()
+    }
+}
+
+/// The hyper body of a streamed response.
+pub struct ChunkStream {
+    bridge: Weak<Bridge>,
+    id: RequestId,
+    first: Option<Bytes>,
+    receiver: mpsc::UnboundedReceiver<Bytes>,
+    state: Arc<StreamState>,
+    window: usize,
+    /// Bytes taken by the socket since the last CREDIT.
+    uncredited: usize,
+    finished: bool,
+}
+
+/// Why a stream failed: hyper closes the connection on a body error.
+#[derive(Debug)]
+pub struct StreamOverrun;
+
+impl std::fmt::Display for StreamOverrun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the handler's stream overran its flow-control window")
+    }
+}
+
+impl std::error::Error for StreamOverrun {}
+
+impl ChunkStream {
+    /// Accounts for `taken` bytes handed to hyper; publishes CREDIT at half a window, or when
+    /// nothing more is buffered (so a producer waiting on credit is never stranded).
+    fn took(&mut self, taken: usize) {
+        self.uncredited += taken;
+        let buffered = self.state.buffered.fetch_sub(taken, Ordering::AcqRel) - taken;
+        if self.uncredited >= self.window / 2 || (buffered == 0 && self.uncredited > 0) {
+            if let Some(bridge) = self.bridge.upgrade() {
+                bridge.publish_credit(self.id, self.uncredited as u32);
+            }
+            self.uncredited = 0;
+        }
+    }
+}
+
+impl hyper::body::Body for ChunkStream {
+    type Data = Bytes;
+    type Error = StreamOverrun;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, StreamOverrun>>> {
+        let this = &mut *self;
+        if let Some(first) = this.first.take() {
+            this.took(first.len());
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        match this.receiver.poll_recv(cx) {
+            Poll::Ready(Some(chunk)) => {
+                this.took(chunk.len());
+                Poll::Ready(Some(Ok(Frame::data(chunk))))
+            }
+            Poll::Ready(None) => {
+                this.finished = true;
+                if this.state.overrun.load(Ordering::Acquire) {
+                    Poll::Ready(Some(Err(StreamOverrun)))
+                } else {
+                    Poll::Ready(None)
+                }
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.finished
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
+
+impl Drop for ChunkStream {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // Dropped before its end: the client left (or the runtime is closing). Tell JS to
+        // cancel the producer, if the stream was still open on its side.
+        if let Some(bridge) = self.bridge.upgrade() {
+            if bridge.streams.close(self.id) {
+                bridge.publish_detached(FrameKind::Cancel, self.id, 0);
+            }
+        }
+    }
+}
