@@ -1,14 +1,20 @@
-// Keel on Node, from the compiled bindings (`npm run build:ts` at the repository root).
-// GET /hello → {"message":"Hello, World!"} as JSON: a plain-object answer whose object body Keel
-// serializes (and labels application/json).
+// Keel on Node, from the compiled bindings and example (`npm run build:ts` at the repository root).
+//   GET /hello   → {"message":"Hello, World!"}: a plain-object answer whose object body Keel
+//                  serializes (and labels application/json).
+//   POST /schema → the typed endpoint of examples/schema/app.ts: Rust decodes and validates the
+//                  request against the manifest `keel gen` wrote in examples/schema/.keel and
+//                  answers invalid ones 400 itself; the handler echoes the typed request.
 // PORT=0 picks a free port; KEEL_THREADS sets the Rust I/O threads (default: one per core).
 
 import { serve } from "../../dist/bindings/node/index.js";
+import * as schemaApp from "../../dist/examples/schema/app.js";
 
 const server = serve({
   hostname: "127.0.0.1",
   port: Number(process.env.PORT ?? 3000),
   threads: process.env.KEEL_THREADS ? Number(process.env.KEEL_THREADS) : undefined,
+  app: schemaApp,
+  manifest: new URL("../../examples/schema/.keel/", import.meta.url),
   routes: {
     "/hello": { GET: () => ({ body: { message: "Hello, World!" } }) },
   },
