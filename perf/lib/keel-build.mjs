@@ -16,8 +16,8 @@ export function keelArtifacts(root) {
     dist: {
       path: join(root, "dist/bindings/node/index.js"),
       // tsc's incremental build rewrites only the files that changed: compare the newest ones.
-      outputs: ["dist/bindings/core", "dist/bindings/node"],
-      sources: ["bindings/core", "bindings/node"],
+      outputs: ["dist/bindings/core", "dist/bindings/node", "dist/examples/schema"],
+      sources: ["bindings/core", "bindings/node", "examples/schema/app.ts"],
       build: "npm run build:ts",
     },
     ceiling: {
@@ -25,6 +25,14 @@ export function keelArtifacts(root) {
       outputs: ["target/release/examples/ceiling"],
       sources: ["crates", "Cargo.toml", "Cargo.lock"],
       build: "cargo build --release -p keel-runtime --example ceiling",
+    },
+    // The typed /schema endpoint: the manifest and accessors `keel gen` writes for examples/schema.
+    // No mtimes to compare: keel gen rewrites nothing when its inputs are unchanged, and knows.
+    schemaApp: {
+      path: join(root, "examples/schema/.keel/manifest.bin"),
+      outputs: [],
+      sources: [],
+      build: "node dist/codegen/cli.js gen --app examples/schema/app.ts --out examples/schema/.keel",
     },
     bunEntry: { path: join(root, "bindings/bun/index.ts"), outputs: [], sources: [], build: "git checkout -- bindings" },
   };

@@ -8,7 +8,7 @@
 // few ticks (10 ms each at 100 Hz): negligible over a window of seconds, and clamped at 0.
 
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 let ticksPerSecond;
 
@@ -62,6 +62,19 @@ export function cpuPerRequest(before, after, requests) {
     jsSeconds: main / clockTicksPerSecond(),
     otherSeconds: other / clockTicksPerSecond(),
   };
+}
+
+/**
+ * Resets `pid`'s peak resident set size (VmHWM) to its current size (writing 5 to clear_refs,
+ * Linux 4.0 and later), so that the next peakRssKiB covers what follows. Best effort: where the
+ * kernel refuses, the peak stays the process's lifetime peak.
+ */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    // an older kernel, or no permission
+  }
 }
 
 /** Peak resident set size (VmHWM) in KiB. */

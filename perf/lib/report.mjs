@@ -64,15 +64,27 @@ function runsCell(s) {
   return parts.join(", ");
 }
 
-/** The results table: each cell is "median / best". */
-export function resultsTable(summaries) {
-  const head = ["contender", "runs", ...METRICS.map((m) => m.title), "errors"];
-  const rows = summaries.map((s) => [
-    s.name,
-    runsCell(s),
-    ...METRICS.map(({ key, format }) => (s.runs ? `${format(s.median[key])} / ${format(s.best[key])}` : "—")),
-    String(s.errors),
-  ]);
+/**
+ * The results table: each cell is "median / best". For each name in `versus`, a column after
+ * req/s gives the contender's median req/s divided by that peer's ("—" when it has no runs).
+ */
+export function resultsTable(summaries, { versus = [] } = {}) {
+  const byName = new Map(summaries.map((s) => [s.name, s]));
+  const head = ["contender", "runs"];
+  for (const m of METRICS) {
+    head.push(m.title);
+    if (m.key === "rps") head.push(...versus.map((name) => `× ${name}`));
+  }
+  head.push("errors");
+  const rows = summaries.map((s) => {
+    const row = [s.name, runsCell(s)];
+    for (const { key, format } of METRICS) {
+      row.push(s.runs ? `${format(s.median[key])} / ${format(s.best[key])}` : "—");
+      if (key === "rps") row.push(...versus.map((name) => (s.runs ? ratio(s.median.rps, byName.get(name)?.median.rps) : "—")));
+    }
+    row.push(s.runs ? String(s.errors) : "—");
+    return row;
+  });
   return markdownTable(head, rows);
 }
 
@@ -102,7 +114,8 @@ export function ratiosTable(summaries, keelNames, peerNames) {
   return markdownTable(["", "req/s", "p99", "JS-thread CPU/req", "total CPU/req"], rows);
 }
 
-function ratio(a, b) {
+/** `a / b` as "0.68×", or "—" when either is missing. */
+export function ratio(a, b) {
   return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "—";
 }
 

@@ -1,6 +1,7 @@
 // The load generator: finds (or, as root on Debian, installs) wrk, runs it, parses its report.
 
 import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { track } from "./children.mjs";
 import { processTicks } from "./proc-cpu.mjs";
 
@@ -38,15 +39,28 @@ function wrkVersion() {
 /** How often wrk's own CPU time is sampled (its /proc entry is gone once it exits). */
 const CPU_SAMPLE_MS = 100;
 
+/** wrk's script for requests other than a plain GET (method, body and headers from `env`). */
+const REQUEST_SCRIPT = fileURLToPath(new URL("../wrk/request.lua", import.meta.url));
+
 /**
  * Runs `wrk --latency` against `url` and resolves with the parsed report:
  * `{ requests, seconds, rps, p50Ms, p75Ms, p90Ms, p99Ms, non2xx, socketErrors, errors, raw }`
  * plus `cpuTicks`, wrk's own CPU time (sampled, so short by at most its last 100 ms).
  * `non2xx` is wrk's "Non-2xx or 3xx responses" count. Killed if it overruns by `slackMs`.
+ * Without `request`, wrk sends `GET url`; with `request = { method, headers, body }` it sends
+ * that through perf/wrk/request.lua.
  */
-export function runWrk({ url, threads, connections, durationS, slackMs = 15_000 }) {
-  const args = [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, "--latency", url];
-  const child = track(spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] }));
+export function runWrk({ url, threads, connections, durationS, request, slackMs = 15_000 }) {
+  const args = [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, "--latency"];
+  let env = process.env;
+  if (request) {
+    args.push("-s", REQUEST_SCRIPT);
+    const headers = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
+    env = { ...env, WRK_METHOD: request.method, WRK_HEADERS: headers.join("\n") };
+    if (request.body !== undefined) env.WRK_BODY = request.body;
+  }
+  args.push(url);
+  const child = track(spawn("wrk", args, { env, stdio: ["ignore", "pipe", "pipe"] }));
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (chunk) => (out += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk) => (out += chunk));
