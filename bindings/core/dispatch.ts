@@ -21,6 +21,7 @@ import type { ErrorHandler, Server } from "./types.js";
 const APPLICATION_JSON = "application/json";
 
 export class Dispatcher {
+  /** By endpoint id. Read per request: serve() may swap entries (see disableTypedRoutes). */
   private readonly endpoints: ReadonlyArray<EndpointEntry | undefined>;
   private readonly server: Server;
   private readonly writer: ResponseWriter;
