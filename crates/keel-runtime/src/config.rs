@@ -55,7 +55,7 @@ impl Default for Config {
             threads: 0,
             max_request_body_size: 2 * 1024 * 1024,
             header_read_timeout_ms: 10_000,
-            idle_timeout_ms: 60_000,
+            idle_timeout_ms: 10_000,
             request_ring_bytes: 8 * 1024 * 1024,
             response_buffer_bytes: 4 * 1024 * 1024,
             inline_body_max: 64 * 1024,
@@ -129,12 +129,10 @@ impl Config {
         Ok(())
     }
 
-    pub fn header_read_timeout(&self) -> Duration {
-        Duration::from_millis(self.header_read_timeout_ms)
-    }
-
-    pub fn idle_timeout(&self) -> Duration {
-        Duration::from_millis(self.idle_timeout_ms)
+    /// How long a connection may wait for a request head: the smaller of the two timeouts,
+    /// because hyper runs one timer for both (see `connection::http_builder`).
+    pub fn head_wait_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.min(self.idle_timeout_ms))
     }
 
     pub fn queue_timeout(&self) -> Duration {

@@ -52,7 +52,6 @@ impl Drop for CancelOnDrop {
 }
 
 pub async fn serve(bridge: Arc<Bridge>, conn: Arc<ConnectionInfo>, request: Request<Incoming>) -> Result<Reply, Infallible> {
-    let _active = conn.activity.begin();
     Ok(handle(&bridge, &conn, request).await)
 }
 

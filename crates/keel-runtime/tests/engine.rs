@@ -543,3 +543,4 @@ fn a_stream_that_ignores_its_window_is_cut_off() {
     let (_, closed) = read_until_closed(&mut client, Duration::from_secs(5));
     assert!(closed, "the connection is closed rather than buffering without bound");
 }
+
