@@ -195,19 +195,11 @@ impl<'a> VectorRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    #[test]
-    fn arbitrary_bytes_are_errors_not_panics() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for len in 0..300 {
-            let buf: Vec<u8> = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    seed as u8
-                })
-                .collect();
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_are_errors_not_panics(buf in prop::collection::vec(any::<u8>(), 0..300)) {
             if let Ok(root) = TableRef::root(&buf) {
                 for id in 0..8 {
                     let _ = root.str(id);

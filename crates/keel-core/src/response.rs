@@ -258,23 +258,13 @@ mod tests {
         assert!(frames(&bad_headers).next().unwrap().is_err());
     }
 
-    #[test]
-    fn arbitrary_bytes_never_panic() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for len in 0..512 {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    seed as u8
-                })
-                .collect();
-            for frame in frames(&bytes) {
-                if let Ok(frame) = frame {
-                    let _ = frame.headers().count();
-                }
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            for frame in frames(&bytes).flatten() {
+                let _ = frame.headers().count();
             }
+            let _ = peek(&bytes);
         }
     }
 }

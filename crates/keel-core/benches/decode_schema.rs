@@ -1,0 +1,131 @@
+//! What Rust spends on the Encore.ts benchmark's `POST /schema` request: decoding and
+//! validating it into the FlatBuffers payload JS reads, accepted and rejected, against
+//! serde_json parsing the same body into a `Value` (parsing alone, no rules, no payload).
+//!
+//!   cargo bench -p keel-core --bench decode_schema
+//!
+//! A plain timing loop (no criterion, no extra dependencies): per case, 0.3 s of warm-up, then
+//! 15 samples of about 40 ms each; it prints the median and the fastest sample in ns per
+//! request. Without `--bench` (as `cargo test --benches` runs it) each case runs once, checked.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use keel_core::typed::model::*;
+use keel_core::typed::{RequestDecoder, RequestParts, Scratch};
+
+const VALID: &str = r#"{"someKey":"test","someOtherKey":123,"requiredKey":[123,456,789],"nullableKey":null,"multipleTypesKey":true,"multipleRestrictedTypesKey":"test","enumKey":"John"}"#;
+const INVALID: &str = r#"{"someKey":"test","someOtherKey":123,"requiredKey":[123,456,789,1000],"nullableKey":null,"multipleTypesKey":true,"multipleRestrictedTypesKey":"test","enumKey":"John"}"#;
+const QUERY: &str = "name=test&excitement=123";
+
+fn primitive(kind: Kind, rules: Vec<Rule>) -> TypeDef {
+    TypeDef { kind, name: None, rules, element: 0, fields: vec![], variants: vec![], enum_values: vec![], literal: None }
+}
+
+fn field(name: &str, ty: TypeId, source: Source, id: u16) -> Field {
+    Field { name: name.into(), ty, optional: false, nullable: false, source, wire_name: name.into(), id, null_id: 0 }
+}
+
+/// The request type of examples/schema/app.ts, as `keel gen` describes it in its manifest: the
+/// same types in the same order, the same field ids. Returns the schema and the request's type.
+fn schema() -> (Schema, TypeId) {
+    let mut types = Vec::new();
+    let mut add = |t: TypeDef| {
+        types.push(t);
+        types.len() - 1
+    };
+    let string = add(primitive(Kind::String, vec![]));
+    let number = add(primitive(Kind::Number, vec![]));
+    let integer = add(primitive(Kind::Integer, vec![]));
+    let required_key = add(TypeDef { element: integer, ..primitive(Kind::Array, vec![Rule::MaxLen(3.0)]) });
+    let boolean = add(primitive(Kind::Boolean, vec![]));
+    let bool_or_number = add(TypeDef { variants: vec![boolean, number], ..primitive(Kind::Union, vec![]) });
+    let short_string = add(primitive(Kind::String, vec![Rule::MaxLen(5.0)]));
+    let big_number = add(primitive(Kind::Number, vec![Rule::Min(10.0)]));
+    let restricted = add(TypeDef { variants: vec![short_string, big_number], ..primitive(Kind::Union, vec![]) });
+    let names = add(TypeDef { enum_values: vec!["John".into(), "Foo".into()], ..primitive(Kind::Enum, vec![]) });
+    let optional = |f: Field| Field { optional: true, ..f };
+    let request = add(TypeDef {
+        name: Some("SchemaRequest".into()),
+        fields: vec![
+            optional(field("someKey", string, Source::Body, 0)),
+            optional(field("someOtherKey", number, Source::Body, 1)),
+            field("requiredKey", required_key, Source::Body, 2),
+            Field { nullable: true, null_id: 4, ..field("nullableKey", number, Source::Body, 3) },
+            field("multipleTypesKey", bool_or_number, Source::Body, 6),
+            field("multipleRestrictedTypesKey", restricted, Source::Body, 8),
+            field("enumKey", names, Source::Body, 9),
+            field("name", string, Source::Query, 10),
+            field("excitement", integer, Source::Query, 11),
+            Field { wire_name: "x-foo".into(), ..field("foo", string, Source::Header, 12) },
+        ],
+        ..primitive(Kind::Object, vec![])
+    });
+    (Schema { types, endpoints: vec![] }, request)
+}
+
+fn header(name: &str) -> Option<&'static [u8]> {
+    (name == "x-foo").then_some(b"test".as_slice())
+}
+
+/// One request as the runtime decodes it: a decoder made from the thread's scratch buffers,
+/// used once, its buffers handed back. Returns the payload length (accepted) or 0 (rejected).
+fn decode(schema: &Schema, ty: TypeId, scratch: &mut Scratch, body: &str) -> usize {
+    let mut decoder = RequestDecoder::with_scratch(schema, ty, std::mem::take(scratch));
+    let parts = RequestParts { path_params: &[], query: Some(QUERY), header: &header, body: body.as_bytes() };
+    let len = match decoder.decode(&parts) {
+        Ok(payload) => payload.len(),
+        Err(error) => black_box(error).field.len() * 0,
+    };
+    *scratch = decoder.into_scratch();
+    len
+}
+
+/// Median and fastest ns per call of `f` (see the module doc for the sampling).
+fn measure(mut f: impl FnMut() -> usize) -> (f64, f64) {
+    let warm_until = Instant::now() + Duration::from_millis(300);
+    let mut calls = 0u64;
+    while Instant::now() < warm_until {
+        black_box(f());
+        calls += 1;
+    }
+    let per_sample = (calls * 40 / 300).max(1);
+    let mut samples: Vec<f64> = (0..15)
+        .map(|_| {
+            let started = Instant::now();
+            for _ in 0..per_sample {
+                black_box(f());
+            }
+            started.elapsed().as_nanos() as f64 / per_sample as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    (samples[samples.len() / 2], samples[0])
+}
+
+fn main() {
+    let timing = std::env::args().any(|arg| arg == "--bench");
+    let (schema, ty) = schema();
+    let mut scratch = Scratch::default();
+    assert!(decode(&schema, ty, &mut scratch, VALID) > 0, "the benchmark request must be accepted");
+    assert_eq!(decode(&schema, ty, &mut scratch, INVALID), 0, "4 items in requiredKey must be rejected");
+    if !timing {
+        println!("decode_schema: checked (run `cargo bench -p keel-core --bench decode_schema` to time it)");
+        return;
+    }
+    let cases: Vec<(&str, Box<dyn FnMut() -> usize>)> = vec![
+        ("decode + validate, valid /schema request (→ FlatBuffers payload)", Box::new(|| decode(&schema, ty, &mut scratch, black_box(VALID)))),
+        ("decode + validate, invalid request (requiredKey has 4 items → 400)", Box::new(|| {
+            let mut scratch = Scratch::default();
+            decode(&schema, ty, &mut scratch, black_box(INVALID))
+        })),
+        ("serde_json::from_str::<Value>, the same valid body (parse only)", Box::new(|| {
+            serde_json::from_str::<serde_json::Value>(black_box(VALID)).map(|v| v.as_object().map_or(0, |o| o.len())).unwrap_or(0)
+        })),
+    ];
+    println!("{:<70} {:>12} {:>12}", "case", "median ns", "fastest ns");
+    for (name, mut f) in cases {
+        let (median, fastest) = measure(&mut f);
+        println!("{name:<70} {median:>12.1} {fastest:>12.1}");
+    }
+}
