@@ -1,0 +1,100 @@
+// The micro-benchmark cases, registered with mitata. Each group compares ways of doing one job
+// of the JS thread; perf/README.md ("Micro-benchmarks") says what each case includes.
+
+import { createRequire } from "node:module";
+import { bench, do_not_optimize, group } from "mitata";
+import { SCHEMA_BODY } from "../lib/workloads.mjs";
+import { SchemaBody } from "../servers/schema-zod.mjs";
+
+const SLOT_BYTES = 64;
+/** Frames per drained batch. */
+export const BATCH = 64;
+
+/** Registers every case. `keel`: micro/keel-modules.mjs; `runtime`, `frames`: micro/frames.mjs. */
+export function registerCases({ keel, runtime, frames }) {
+  ffiCalls(keel, runtime);
+  drain(keel, frames);
+  typedRead(keel, frames.schema);
+  serialize(keel);
+}
+
+function ffiCalls(keel, runtime) {
+  const koffi = createRequire(import.meta.url)("../../node_modules/koffi");
+  const viaKoffi = koffi.load(keel.libraryPath).func("uint32_t keel_abi_version(void)");
+  group("one FFI call", () => {
+    if (keel.bunFfi) {
+      const { dlopen, FFIType } = keel.bunFfi;
+      const viaBun = dlopen(keel.libraryPath, { keel_abi_version: { args: [], returns: FFIType.u32 } }).symbols.keel_abi_version;
+      bench("keel_abi_version() through bun:ffi", () => do_not_optimize(viaBun()));
+    }
+    bench("keel_abi_version() through koffi", () => do_not_optimize(viaKoffi()));
+    // Through the binding's NativeRuntime.poll (status check included), as the drain loop calls it.
+    bench("keel_poll(rt, 0) on an idle runtime, through Keel's binding", () => do_not_optimize(runtime.poll(0)));
+  });
+}
+
+/** A ring of BATCH copies of `frame`, drained by Keel's RingConsumer with a dispatcher that does nothing. */
+function drain(keel, frames) {
+  group(`drain a batch of ${BATCH} ring frames (RingConsumer, real frames, synthetic ring)`, () => {
+    for (const [name, frame] of Object.entries(frames)) {
+      const ring = new Uint8Array(frame.length * BATCH);
+      for (let i = 0; i < BATCH; i++) ring.set(frame, i * frame.length);
+      const fakeRuntime = { requestRing: ring.buffer, spilledBody: () => new Uint8Array(0) };
+      // A handler that answers at once: the request is settled, so the release expires it.
+      const dispatcher = { dispatch: (req) => (req.settled = true), cancel() {}, pending: 0 };
+      const consumer = new keel.RingConsumer(fakeRuntime, dispatcher, null, "127.0.0.1:1");
+      const slots = ring.length / SLOT_BYTES;
+      bench(`${BATCH} × ${name === "schema" ? "POST /schema" : "GET /hello"} (${frame.length} B each)`, () => {
+        consumer.consume(slots);
+        do_not_optimize(consumer.releaseHeld());
+      });
+    }
+  });
+}
+
+/**
+ * The typed payload Rust wrote vs parsing the same body in JS; each reads the seven body fields.
+ * A typed frame carries no JSON (Rust decoded it into the payload), so the JSON cases parse the
+ * body the load generator sends.
+ */
+function typedRead(keel, frame) {
+  const view = new DataView(frame.buffer);
+  const envelope = new keel.RequestEnvelope(frame, view, 0, view.getUint32(0, true));
+  const memory = { bytes: frame, view, base: 0 };
+  const start = envelope.payloadStart;
+  const bodyText = JSON.stringify(SCHEMA_BODY);
+  const bodyBytes = new TextEncoder().encode(bodyText);
+  const { readPayload, SchemaRequest } = keel.accessors;
+  const utf8 = new TextDecoder();
+  group("read the /schema request's body fields", () => {
+    bench("generated accessors over the payload Rust decoded and validated", () => do_not_optimize(echoTyped(readPayload(SchemaRequest, memory, start))));
+    bench("JSON.parse(string), no validation", () => do_not_optimize(echoParsed(JSON.parse(bodyText))));
+    bench("TextDecoder + JSON.parse(bytes), no validation", () => do_not_optimize(echoParsed2(JSON.parse(utf8.decode(bodyBytes)))));
+    bench("TextDecoder + JSON.parse + Zod safeParse", () => do_not_optimize(echoZod(SchemaBody.safeParse(JSON.parse(utf8.decode(bodyBytes))).data)));
+  });
+}
+
+// One function per source of objects, so that each call site sees one shape (as in a server).
+const echoTyped = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, requiredKey: r.requiredKey, nullableKey: r.nullableKey, multipleTypesKey: r.multipleTypesKey, multipleRestrictedTypesKey: r.multipleRestrictedTypesKey, enumKey: r.enumKey });
+const echoParsed = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, requiredKey: r.requiredKey, nullableKey: r.nullableKey, multipleTypesKey: r.multipleTypesKey, multipleRestrictedTypesKey: r.multipleRestrictedTypesKey, enumKey: r.enumKey });
+const echoParsed2 = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, requiredKey: r.requiredKey, nullableKey: r.nullableKey, multipleTypesKey: r.multipleTypesKey, multipleRestrictedTypesKey: r.multipleRestrictedTypesKey, enumKey: r.enumKey });
+const echoZod = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, requiredKey: r.requiredKey, nullableKey: r.nullableKey, multipleTypesKey: r.multipleTypesKey, multipleRestrictedTypesKey: r.multipleRestrictedTypesKey, enumKey: r.enumKey });
+
+/** The /schema reply as bytes: Keel's response writer vs what a JS server does before its socket write. */
+function serialize(keel) {
+  const reply = {
+    body: { someKey: "test", someOtherKey: 123, requiredKey: [123, 456, 789], nullableKey: null, multipleTypesKey: true, multipleRestrictedTypesKey: "test", enumKey: "John" },
+    query: { name: "test", excitement: 123 },
+    header: { foo: "test" },
+  };
+  const sink = { commit: () => 1, respond: () => 1 };
+  const writer = new keel.ResponseWriter(new ArrayBuffer(256 * 1024), sink);
+  const encoder = new TextEncoder();
+  group("serialize the /schema reply", () => {
+    bench("ResponseWriter: JSON frame into the response buffer (+ flush)", () => {
+      writer.writeResponseLike(1, 0, { body: reply });
+      writer.flush();
+    });
+    bench("JSON.stringify + TextEncoder.encode", () => do_not_optimize(encoder.encode(JSON.stringify(reply))));
+  });
+}

@@ -1,0 +1,31 @@
+// Keel's own modules for the micro-benchmarks, as the running runtime uses them: on Bun the
+// TypeScript sources (bindings/bun, bun:ffi), on Node the compiled dist/ (bindings/node, koffi).
+
+const isBun = typeof globalThis.Bun !== "undefined";
+const root = new URL("../../", import.meta.url);
+const src = (path) => new URL(isBun ? `${path}.ts` : `dist/${path}.js`, root).href;
+
+export const runtimeName = isBun ? `Bun ${globalThis.Bun.version}` : `Node ${process.version.slice(1)}`;
+
+export async function loadKeel() {
+  const [native, config, loop, envelope, response] = await Promise.all([
+    import(src(isBun ? "bindings/bun/native" : "bindings/node/native")),
+    import(src("bindings/core/config")),
+    import(src("bindings/core/loop")),
+    import(src("bindings/core/envelope")),
+    import(src("bindings/core/response")),
+  ]);
+  return {
+    loadNative: isBun ? native.loadBunNative : native.loadNodeNative,
+    planServer: config.planServer,
+    RingConsumer: loop.RingConsumer,
+    RequestEnvelope: envelope.RequestEnvelope,
+    ResponseWriter: response.ResponseWriter,
+    schemaApp: await import(new URL(isBun ? "examples/schema/app.ts" : "dist/examples/schema/app.js", root).href),
+    manifestDir: new URL("examples/schema/.keel/", root),
+    accessors: await import(new URL("examples/schema/.keel/accessors.js", root).href),
+    libraryPath: new URL("target/release/libkeel_ffi.so", root).pathname,
+    /** bun:ffi itself on Bun (for a raw call), null on Node. */
+    bunFfi: isBun ? await import("bun:ffi") : null,
+  };
+}
