@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The micro-benchmarks: `npm run bench:micro`. Runs micro/run.mjs (mitata) under Bun and under
-// Node, one after the other, and writes both runtimes' numbers side by side to
-// perf/RESULTS-micro.md. See perf/README.md ("Micro-benchmarks"). Plain Node.
+// Node, one after the other, then the Rust decoder's bench (crates/keel-core/benches/
+// decode_schema.rs), and writes the numbers to perf/RESULTS-micro.md. See perf/README.md
+// ("Micro-benchmarks"). Plain Node.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +21,13 @@ const ROOT = dirname(PERF);
 const log = (line) => process.stderr.write(`${line}\n`);
 
 async function main() {
-  const { values } = parseArgs({ options: { "no-build": { type: "boolean", default: false }, out: { type: "string", default: join(PERF, "RESULTS-micro.md") } } });
+  const { values } = parseArgs({
+    options: {
+      "no-build": { type: "boolean", default: false },
+      "no-rust": { type: "boolean", default: false },
+      out: { type: "string", default: join(PERF, "RESULTS-micro.md") },
+    },
+  });
   if (!values["no-build"]) {
     installPerfPackages(PERF, { log });
     buildKeel(ROOT, ["library", "dist", "schemaApp"], { log });
@@ -32,7 +39,8 @@ async function main() {
     log(`\n## ${label}\n`);
     results.push(await runOne(command));
   }
-  const markdown = render({ started, machine: machineInfo(), keel: gitCommit(ROOT, ["crates", "bindings", "examples/schema"]), results });
+  const rust = values["no-rust"] ? null : rustBench();
+  const markdown = render({ started, machine: machineInfo(), keel: gitCommit(ROOT, ["crates", "bindings", "examples/schema"]), results, rust });
   process.stdout.write(`\n${markdown}`);
   if (values.out !== "-") {
     writeFileSync(values.out, markdown);
@@ -56,6 +64,16 @@ function runOne(command) {
   });
 }
 
+/** Runs the Rust decoder bench; returns its rows `[case, median ns, fastest ns]`. */
+function rustBench() {
+  log("\n## Rust: cargo bench -p keel-core --bench decode_schema\n");
+  const run = spawnSync("cargo", ["bench", "-p", "keel-core", "--bench", "decode_schema"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 900_000 });
+  if (run.status !== 0) throw new Error(`cargo bench -p keel-core --bench decode_schema failed (${run.error?.message ?? `exit code ${run.status}`})`);
+  log(run.stdout.trimEnd());
+  const rows = run.stdout.split("\n").slice(1).map((line) => /^(.*?)\s+([\d.]+)\s+([\d.]+)$/.exec(line)).filter(Boolean);
+  return rows.map(([, name, median, fastest]) => [name, `${median} ns`, `${fastest} ns`]);
+}
+
 /** "12.3 ns", "4.56 µs"; with `perItem`, also the time per item. */
 function time(ns, perItem) {
   if (!Number.isFinite(ns)) return "—";
@@ -63,7 +81,7 @@ function time(ns, perItem) {
   return perItem ? `${text} (${(ns / perItem).toFixed(1)} ns each)` : text;
 }
 
-function render({ started, machine, keel, results }) {
+function render({ started, machine, keel, results, rust }) {
   const groups = [...new Set(results.flatMap((r) => r.rows.map((row) => row.group)))];
   const sections = groups.flatMap((group) => {
     const names = [...new Set(results.flatMap((r) => r.rows.filter((row) => row.group === group).map((row) => row.name)))];
@@ -89,6 +107,17 @@ function render({ started, machine, keel, results }) {
     "perf/README.md says what each case includes.",
     "",
     ...sections,
+    ...(rust
+      ? [
+          "## Rust: decoding and validating the /schema request (cargo bench -p keel-core --bench decode_schema)",
+          "",
+          markdownTable(["case", "median", "fastest"], rust),
+          "",
+          "Per request, on one thread, 15 samples of ~40 ms after 0.3 s of warm-up. This work runs on the",
+          "Rust I/O threads, not on the JS thread.",
+          "",
+        ]
+      : []),
   ].join("\n");
 }
 
