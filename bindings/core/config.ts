@@ -44,6 +44,7 @@ const PASS_THROUGH = [
   "maxConnections",
   "queueTimeoutMs",
   "retryAfterSeconds",
+  "streamWindowBytes",
 ] as const;
 
 type PassThroughOption = (typeof PASS_THROUGH)[number];

@@ -8,13 +8,16 @@
 // A synchronous answer is written into the response buffer at once and committed with the rest
 // of the batch. An asynchronous one (a promise, or a Response whose body must be awaited) is
 // tracked by request id until it settles, so that a CANCEL frame can find it: the request's
-// signal fires and whatever it answers later is not written at all.
+// signal fires and whatever it answers later is not written at all. A Response whose body is a
+// stream stays tracked until the body is sent, so that CREDIT frames reach it.
 
 import type { EndpointEntry } from "./config.js";
 import { ApiContext } from "./context.js";
 import { APIError, INTERNAL_ERROR_BODY } from "./errors.js";
 import type { KeelRequest } from "./request.js";
 import type { ResponseLike, ResponseWriter } from "./response.js";
+import { DEFAULT_STREAM_WINDOW_BYTES, type StreamOutput } from "./response-stream.js";
+import { sendResponse } from "./send-response.js";
 import type { TypedRoute } from "./typed-app.js";
 import type { ErrorHandler, Server } from "./types.js";
 
@@ -29,12 +32,21 @@ export class Dispatcher {
   /** Requests with an answer still to come, by `inflightKey`. */
   private readonly inflight = new Map<number, KeelRequest>();
   private flushQueued = false;
+  /** Where web Responses are sent (see send-response.ts). */
+  private readonly responses: StreamOutput;
 
-  constructor(endpoints: ReadonlyArray<EndpointEntry | undefined>, server: Server, writer: ResponseWriter, onError?: ErrorHandler) {
+  constructor(
+    endpoints: ReadonlyArray<EndpointEntry | undefined>,
+    server: Server,
+    writer: ResponseWriter,
+    onError?: ErrorHandler,
+    streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES,
+  ) {
     this.endpoints = endpoints;
     this.server = server;
     this.writer = writer;
     this.onError = onError;
+    this.responses = { writer, windowBytes: streamWindowBytes, flushSoon: () => this.flushSoon() };
   }
 
   /** Requests whose answer is still to come. */
@@ -72,6 +84,11 @@ export class Dispatcher {
     req.cancel();
   }
 
+  /** Rust credited `bytes` to the streamed response of request (idLow, idHigh). */
+  credit(idLow: number, idHigh: number, bytes: number): void {
+    this.inflight.get(inflightKey(idLow, idHigh))?.responseStream?.credit(bytes);
+  }
+
   /** The runtime is gone: every request still waiting for an answer is canceled. */
   cancelAll(): void {
     for (const req of this.inflight.values()) req.cancel();
@@ -86,11 +103,7 @@ export class Dispatcher {
     if (req.canceled) return;
     const context = req.context;
     if (context !== undefined && fromHandler) return this.answerJson(req, context, result);
-    if (result instanceof Response) {
-      this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
-      void this.answerWithResponse(req, result, fromHandler);
-      return;
-    }
+    if (result instanceof Response) return this.answerWithResponse(req, result, fromHandler);
     try {
       this.writer.writeResponseLike(req.idLow, req.idHigh, result as ResponseLike);
     } catch (error) {
@@ -130,22 +143,30 @@ export class Dispatcher {
     this.answer(req, result, fromHandler);
   }
 
-  private async answerWithResponse(req: KeelRequest, response: Response, fromHandler: boolean): Promise<void> {
-    let body: Uint8Array;
+  /** A web Response: written now when its body is at hand, else tracked until its body is sent. */
+  private answerWithResponse(req: KeelRequest, response: Response, fromHandler: boolean): void {
+    let sending: Promise<void> | undefined;
     try {
-      body = new Uint8Array(await response.arrayBuffer());
+      sending = sendResponse(this.responses, req, response);
     } catch (error) {
-      this.settle(req);
-      this.fail(req, error, fromHandler);
-      return;
+      return this.fail(req, error, fromHandler);
     }
-    this.settle(req);
-    if (req.canceled) return;
-    try {
-      this.writer.write(req.idLow, req.idHigh, response.status, response.headers, body, null);
-    } catch (error) {
-      this.fail(req, error, fromHandler);
-    }
+    if (sending === undefined) return;
+    // The body is still being read (a stream may read the request too): keep the request
+    // readable past this batch, and reachable by CANCEL and CREDIT frames.
+    req.settled = false;
+    this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+    sending.then(
+      () => {
+        req.settled = true;
+        this.settle(req);
+      },
+      (error: unknown) => {
+        req.settled = true;
+        this.settle(req);
+        this.fail(req, error, fromHandler);
+      },
+    );
   }
 
   /**
@@ -198,6 +219,11 @@ export class Dispatcher {
   /** An asynchronous answer arrived: stop tracking it and commit it soon, with its neighbours. */
   private settle(req: KeelRequest): void {
     this.inflight.delete(inflightKey(req.idLow, req.idHigh));
+    this.flushSoon();
+  }
+
+  /** Commits what was written, once, after the current microtasks. */
+  private flushSoon(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flushAnswers);

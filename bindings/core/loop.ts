@@ -20,6 +20,7 @@ const REQUEST = 1;
 const CANCEL = 2;
 const PAD = 3;
 const SHUTDOWN = 4;
+const CREDIT = 5;
 
 export class RingConsumer {
   private readonly runtime: NativeRuntime;
@@ -120,6 +121,7 @@ export class RingConsumer {
       }
       if (kind === REQUEST) this.request(at, frameLen);
       else if (kind === CANCEL) this.dispatcher.cancel(view.getUint32(at + 8, true), view.getUint32(at + 12, true));
+      else if (kind === CREDIT) this.dispatcher.credit(view.getUint32(at + 8, true), view.getUint32(at + 12, true), view.getUint32(at + 16, true));
       else if (kind === SHUTDOWN) return this.finish();
       else if (kind !== PAD) throw new Error(`keel: corrupt request ring: frame kind ${kind} at slot ${this.head}.`);
       this.head = (this.head + slots) % this.slotCount;

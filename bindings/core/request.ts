@@ -9,6 +9,7 @@
 import type { ApiContext } from "./context.js";
 import { BodyLocation, PARAM_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
 import { RequestHeaders } from "./headers.js";
+import type { ResponseStreamControl } from "./response-stream.js";
 import { decodeUtf8 } from "./text.js";
 
 const EMPTY_BODY = new Uint8Array(0);
@@ -26,6 +27,8 @@ export class KeelRequest {
   settled = false;
   /** @internal A typed endpoint's context: its answer is the handler's result as JSON. */
   context: ApiContext | undefined = undefined;
+  /** @internal The streamed response being sent, if any: it hears of credit and cancellation. */
+  responseStream: ResponseStreamControl | undefined = undefined;
 
   /** host[:port] for `url` when the request carries no Host header. */
   private readonly fallbackAuthority: string;
@@ -153,10 +156,14 @@ export class KeelRequest {
     if (this.canceled) return;
     this.canceled = true;
     this.abortController?.abort(clientGone());
+    this.responseStream?.cancel();
   }
 
-  /** The body bytes, once: the owned copy, a view of the inline body, or an empty array. */
-  private takeBody(): Uint8Array {
+  /**
+   * @internal The body bytes, once: the owned copy, a view of the inline body (valid until the
+   * frame's slots are released: decode or copy it at once), or an empty array.
+   */
+  takeBody(): Uint8Array {
     if (this.consumed) {
       throw new TypeError("Body already used: a request body can be read once (text, json, arrayBuffer, bytes).");
     }

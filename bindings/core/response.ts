@@ -5,6 +5,9 @@
 // Rust with one commit, after which the whole buffer is free again. A frame that does not fit
 // behind the ones already written triggers a commit and is retried at offset 0; a frame larger
 // than the whole buffer is encoded into memory of its own and handed over with `respond`.
+//
+// A streamed response (docs/ARCHITECTURE.md, "Streamed responses") is one STREAM frame (status,
+// headers, first bytes) followed by CHUNK frames carrying only body bytes, the last one with END.
 
 /** The two calls of the native runtime that take response frames. */
 export interface ResponseSink {
@@ -31,6 +34,18 @@ export interface ResponseLike {
   body?: unknown;
 }
 
+/** The `flags` word of a response frame. */
+export const FrameFlags = {
+  /** A whole response: status, headers and the entire body. */
+  Whole: 0,
+  /** The head of a streamed response: status, headers and the first body bytes (maybe none). */
+  Stream: 1,
+  /** More body bytes of a streamed response; no status, no headers. */
+  Chunk: 2,
+  /** With Chunk: the last body bytes (maybe none) of a streamed response. */
+  End: 4,
+} as const;
+
 interface FrameFields {
   idLow: number;
   idHigh: number;
@@ -38,6 +53,7 @@ interface FrameFields {
   headers: HeadersLike | undefined;
   body: Uint8Array | string;
   defaultContentType: string | null;
+  flags: number;
 }
 
 const FRAME_HEADER_BYTES = 24;
@@ -85,6 +101,7 @@ export class ResponseWriter {
     headers: undefined,
     body: EMPTY,
     defaultContentType: null,
+    flags: FrameFlags.Whole,
   };
   // Where the frame is being encoded, the cursor, and what has been seen so far.
   private out: Uint8Array;
@@ -138,6 +155,7 @@ export class ResponseWriter {
    * Writes one frame. Throws a TypeError naming the problem for an invalid status or header;
    * nothing is written then. `defaultContentType` is added unless the headers carry one.
    * content-length and transfer-encoding from the headers are left out: `body` decides framing.
+   * `flags` is FrameFlags.Stream for the head of a streamed response.
    */
   write(
     idLow: number,
@@ -146,9 +164,11 @@ export class ResponseWriter {
     headers: HeadersLike | undefined,
     body: Uint8Array | string,
     defaultContentType: string | null,
+    flags: number = FrameFlags.Whole,
   ): void {
     if (this.closed) return;
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
+    // A chunk frame has no status (its status word is 0).
+    if ((flags & FrameFlags.Chunk) === 0 && (!Number.isInteger(status) || status < 200 || status > 599)) {
       throw new TypeError(`Response status must be an integer from 200 to 599, got ${describe(status)}.`);
     }
     const frame = this.frame;
@@ -158,12 +178,18 @@ export class ResponseWriter {
     frame.headers = headers;
     frame.body = typeof body === "string" && body.length > LONG_STRING ? encoder.encode(body) : body;
     frame.defaultContentType = defaultContentType;
+    frame.flags = flags;
     try {
       this.place();
     } finally {
       frame.headers = undefined; // keep nothing of the response alive
       frame.body = EMPTY;
     }
+  }
+
+  /** Writes the next body bytes of a streamed response; `last` ends it. */
+  writeChunk(idLow: number, idHigh: number, body: Uint8Array, last: boolean): void {
+    this.write(idLow, idHigh, 0, undefined, body, null, last ? FrameFlags.Chunk | FrameFlags.End : FrameFlags.Chunk);
   }
 
   /** Hands every frame written so far to Rust (one commit). */
@@ -237,7 +263,7 @@ export class ResponseWriter {
     view.setUint32(at + 8, frame.idLow, true);
     view.setUint32(at + 12, frame.idHigh, true);
     view.setUint32(at + 16, this.pos - bodyStart, true);
-    view.setUint32(at + 20, 0, true);
+    view.setUint32(at + 20, frame.flags, true);
     return this.pos;
   }
 

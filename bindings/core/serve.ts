@@ -33,7 +33,7 @@ class KeelServer implements Server {
     const authority = `${urlHost(this.hostname)}:${this.port}`;
     this.url = new URL(`http://${authority}/`);
     const writer = new ResponseWriter(runtime.responseBuffer, runtime);
-    const dispatcher = new Dispatcher(plan.endpoints, this, writer, plan.onError);
+    const dispatcher = new Dispatcher(plan.endpoints, this, writer, plan.onError, plan.config.streamWindowBytes);
     this.consumer = new RingConsumer(runtime, dispatcher, writer, authority);
     const typed = plan.typed;
     if (typed === undefined) {

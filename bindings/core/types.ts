@@ -63,6 +63,8 @@ export interface ServeOptions {
   queueTimeoutMs?: number;
   /** The Retry-After sent with that 503 (default 1 s). */
   retryAfterSeconds?: number;
+  /** Per streamed response, body bytes sent ahead of what the client has taken (default 256 KiB). */
+  streamWindowBytes?: number;
 }
 
 export interface StopOptions {
