@@ -58,6 +58,8 @@ export function render(options: GenerateOptions): Rendered {
       ["manifest.json", JSON.stringify(model, null, 2) + "\n"],
       ["accessors.js", accessors.js],
       ["accessors.d.ts", accessors.dts],
+      // accessors.js is ESM; saying so lets every Node 20 load it, not only those that detect it.
+      ["package.json", '{ "type": "module" }\n'],
       [INPUTS_FILE, JSON.stringify(record, null, 2) + "\n"],
     ]),
   };

@@ -26,8 +26,8 @@ describe("keel gen", () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   test("writes the schema, the manifest, its dump, the accessors and the inputs record", () => {
-    assert.deepEqual(generate(options), ["app.fbs", "manifest.bin", "manifest.json", "accessors.js", "accessors.d.ts", "inputs.json"]);
-    assert.deepEqual(readdirSync(options.outDir).sort(), ["accessors.d.ts", "accessors.js", "app.fbs", "inputs.json", "manifest.bin", "manifest.json"]);
+    assert.deepEqual(generate(options), ["app.fbs", "manifest.bin", "manifest.json", "accessors.js", "accessors.d.ts", "package.json", "inputs.json"]);
+    assert.deepEqual(readdirSync(options.outDir).sort(), ["accessors.d.ts", "accessors.js", "app.fbs", "inputs.json", "manifest.bin", "manifest.json", "package.json"]);
     const inputs = JSON.parse(readFileSync(join(options.outDir, "inputs.json"), "utf8")) as { files: Record<string, string> };
     assert.deepEqual(Object.keys(inputs.files), ["app.ts", "models/index.ts", "models/post.ts", "models/tag.ts", "models/user.ts", "routes.ts", "side-effect.ts"]);
     assert.deepEqual(generate(options), [], "a second run writes nothing");

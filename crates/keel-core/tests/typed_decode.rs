@@ -179,6 +179,8 @@ fn each_rule_and_type_rejects_with_path_source_and_rule() {
         (Request { query: Some("name=test&excitement=1.5"), ..Request::encore(r#"{"requiredKey":[]}"#) }, "excitement", "query", "type", "must be an integer"),
         (Request { headers: vec![], ..Request::encore(r#"{"requiredKey":[]}"#) }, "xFoo", "header", "required", "is required"),
         (Request { params: vec![("page", "0")], ..Request::encore(r#"{"requiredKey":[]}"#) }, "page", "path", "Min", "must be at least 1"),
+        (Request { params: vec![("page", "9007199254740993")], ..Request::encore(r#"{"requiredKey":[]}"#) }, "page", "path", "type", "must be an integer"),
+        (Request { query: Some("name=test&excitement=9007199254740993"), ..Request::encore(r#"{"requiredKey":[]}"#) }, "excitement", "query", "type", "must be an integer"),
     ];
     for (request, field, source, rule, message) in cases {
         let error = reject(&request);

@@ -28,8 +28,11 @@ pub enum Value {
 /// One step of the path to the value being decoded.
 #[derive(Debug, Clone)]
 pub enum Segment {
+    /// A field of an object.
     Key(String),
     Index(usize),
+    /// A key of a `Record<string, T>`: always shown quoted, `tags["k"]`.
+    Entry(String),
 }
 
 /// Why a request is invalid. Serialized into the 400 body's `details`.
@@ -139,7 +142,7 @@ impl<'s> Decoder<'s> {
                     out.push('.');
                     out.push_str(key);
                 }
-                Segment::Key(key) => out.push_str(&format!("[{key:?}]")),
+                Segment::Key(key) | Segment::Entry(key) => out.push_str(&format!("[{key:?}]")),
                 Segment::Index(i) => out.push_str(&format!("[{i}]")),
             }
         }

@@ -205,7 +205,7 @@ fn decode_record<'de, A: MapAccess<'de>>(dec: &mut Decoder<'_>, ty: TypeId, mut 
     let mark = dec.elements.len();
     while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
         let key_offset = dec.create_string(&key);
-        dec.path.push(Segment::Key(key.into_owned()));
+        dec.path.push(Segment::Entry(key.into_owned()));
         let value = map.next_value_seed(ValueSeed { dec: &mut *dec, ty: element, nullable: false })?;
         dec.path.pop();
         let entry = dec.builder.start_table();

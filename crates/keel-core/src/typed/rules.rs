@@ -44,10 +44,10 @@ pub fn check_string(value: &str, rules: &[Rule]) -> Result<(), Broken> {
     for rule in rules {
         let broken = match rule {
             Rule::MinLen(min) if (js_length(value) as f64) < *min => {
-                Some(format!("must be at least {} characters long", fmt_number(*min)))
+                Some(format!("must be at least {} long", characters(*min)))
             }
             Rule::MaxLen(max) if (js_length(value) as f64) > *max => {
-                Some(format!("must be at most {} characters long", fmt_number(*max)))
+                Some(format!("must be at most {} long", characters(*max)))
             }
             Rule::MatchesRegexp(re) if !re.is_match(value) => Some(format!("must match /{}/", re.as_str())),
             Rule::StartsWith(prefix) if !value.starts_with(prefix.as_str()) => {
@@ -65,11 +65,27 @@ pub fn check_string(value: &str, rules: &[Rule]) -> Result<(), Broken> {
     Ok(())
 }
 
+fn characters(n: f64) -> String {
+    if n == 1.0 {
+        "1 character".to_owned()
+    } else {
+        format!("{} characters", fmt_number(n))
+    }
+}
+
+fn items(n: f64) -> String {
+    if n == 1.0 {
+        "1 item".to_owned()
+    } else {
+        format!("{} items", fmt_number(n))
+    }
+}
+
 pub fn check_length(count: usize, rules: &[Rule]) -> Result<(), Broken> {
     for rule in rules {
         let broken = match rule {
-            Rule::MinLen(min) if (count as f64) < *min => Some(format!("must have at least {} items", fmt_number(*min))),
-            Rule::MaxLen(max) if (count as f64) > *max => Some(format!("must have at most {} items", fmt_number(*max))),
+            Rule::MinLen(min) if (count as f64) < *min => Some(format!("must have at least {}", items(*min))),
+            Rule::MaxLen(max) if (count as f64) > *max => Some(format!("must have at most {}", items(*max))),
             _ => None,
         };
         if let Some(message) = broken {

@@ -50,7 +50,11 @@ fn from_text<'t>(kind: Kind, literal: Option<&Literal>, text: &'t str) -> Option
     let number = || text.trim().parse::<f64>().ok().filter(|n| n.is_finite());
     match kind {
         Kind::Number => number().map(Scalar::Float),
-        Kind::Integer => number().map(|n| Scalar::Int(n, n.abs() <= 9_007_199_254_740_992.0)),
+        // Digits alone parse exactly, so a value past 2^53 is refused instead of rounded.
+        Kind::Integer => match text.trim().parse::<i64>() {
+            Ok(n) => Some(Scalar::Int(n as f64, n.unsigned_abs() <= 1 << 53)),
+            Err(_) => number().map(Scalar::Float),
+        },
         Kind::Boolean => match text {
             "true" => Some(Scalar::Bool(true)),
             "false" => Some(Scalar::Bool(false)),
