@@ -288,7 +288,10 @@ pub fn build_response(delivery: Delivery, head_request: bool) -> Reply {
     *response.status_mut() = status;
     let headers = response.headers_mut();
     for (name, value) in frame.headers() {
-        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) else {
+        // Values are slices of the committed batch, not copies: hyper copies them into its
+        // write buffer when it encodes the head, so they pin the batch only briefly.
+        let value = HeaderValue::from_maybe_shared(bytes.slice_ref(value));
+        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), value) else {
             return invalid_handler_response("the handler returned an invalid header");
         };
         if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING || name == header::CONNECTION {

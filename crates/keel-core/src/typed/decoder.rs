@@ -28,8 +28,9 @@ pub enum Value {
 /// One step of the path to the value being decoded.
 #[derive(Debug, Clone)]
 pub enum Segment {
-    /// A field of an object.
-    Key(String),
+    /// Field `index` of object type `ty` (named only when an error is reported, so a valid
+    /// request's path costs no allocation).
+    Field { ty: TypeId, index: usize },
     Index(usize),
     /// A key of a `Record<string, T>`: always shown quoted, `tags["k"]`.
     Entry(String),
@@ -137,12 +138,18 @@ impl<'s> Decoder<'s> {
         let mut out = String::new();
         for segment in &self.path {
             match segment {
-                Segment::Key(key) if out.is_empty() => out.push_str(key),
-                Segment::Key(key) if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-                    out.push('.');
-                    out.push_str(key);
+                Segment::Field { ty, index } => {
+                    let name = &self.schema.types[*ty].fields[*index].name;
+                    if out.is_empty() {
+                        out.push_str(name);
+                    } else if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                        out.push('.');
+                        out.push_str(name);
+                    } else {
+                        out.push_str(&format!("[{name:?}]"));
+                    }
                 }
-                Segment::Key(key) | Segment::Entry(key) => out.push_str(&format!("[{key:?}]")),
+                Segment::Entry(key) => out.push_str(&format!("[{key:?}]")),
                 Segment::Index(i) => out.push_str(&format!("[{i}]")),
             }
         }
@@ -220,9 +227,8 @@ impl<'s> Decoder<'s> {
     pub fn end_object(&mut self, ty: TypeId, marks: (usize, usize)) -> Option<Value> {
         let fields = &self.schema.types[ty].fields;
         if let Some(missing) = (0..fields.len()).find(|&i| !self.seen[marks.1 + i] && !fields[i].optional) {
-            let field = &fields[missing];
-            self.source = field.source;
-            self.path.push(Segment::Key(field.name.clone()));
+            self.source = fields[missing].source;
+            self.path.push(Segment::Field { ty, index: missing });
             self.fail("required", "is required");
             return None;
         }

@@ -177,7 +177,7 @@ pub fn decode_object_fields<'de, A: MapAccess<'de>>(
             continue;
         };
         let field = &schema.types[ty].fields[index];
-        dec.path.push(Segment::Key(field.name.clone()));
+        dec.path.push(Segment::Field { ty, index });
         let value = map.next_value_seed(ValueSeed { dec: &mut *dec, ty: field.ty, nullable: field.nullable })?;
         if !dec.set_field(marks, field, index, value) {
             return Err(abort());

@@ -102,7 +102,7 @@ impl<'s> RequestDecoder<'s> {
         for (index, field) in fields.iter().enumerate() {
             self.dec.source = field.source;
             self.dec.path.clear();
-            self.dec.path.push(Segment::Key(field.name.clone()));
+            self.dec.path.push(Segment::Field { ty: self.ty, index });
             let value = match field.source {
                 Source::Body | Source::Response => continue,
                 Source::Path => match parts.path_params.iter().find(|(name, _)| *name == field.wire_name) {
