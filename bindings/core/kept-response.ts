@@ -20,6 +20,8 @@ const KEPT = Symbol("keel.keptBody");
 /** What Bun.serve sends as the content type of a string body, and of a bytes body. */
 const STRING_TYPE = "text/plain;charset=utf-8";
 const BYTES_TYPE = "application/octet-stream";
+/** What Bun's Response.json() sets. */
+const JSON_TYPE = "application/json;charset=utf-8";
 
 export interface KeptBody {
   /** The body, unless it is one that must be read (a Blob). */
@@ -52,6 +54,15 @@ export class KeptResponse extends NativeResponse {
     else if (rebuilt !== undefined) this[KEPT] = { body: rebuilt.body, defaultContentType: BYTES_TYPE };
   }
 
+
+  /** Response.json(), remembering the JSON text (Elysia answers objects with it). */
+  static override json(data: unknown, init?: ResponseInit): Response {
+    const body = JSON.stringify(data);
+    if (body === undefined) return NativeResponse.json(data, init) as Response; // throws Bun's error
+    const response = new KeptResponse(body, init as ConstructorParameters<typeof NativeResponse>[1]);
+    if (!response.headers.has("content-type")) response.headers.set("content-type", JSON_TYPE);
+    return response as unknown as Response;
+  }
 
   /** A copy that remembers the same body (Elysia answers 404 with a clone of one Response). */
   override clone(): Response {
