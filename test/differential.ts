@@ -1,9 +1,9 @@
 // Differential testing: one app, served by Keel in this process and by the framework's native
 // server in a child process (native-server.ts), must answer every request of a corpus alike.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { after, before, runtime } from "./harness.js";
+import { useChildServer } from "./child-server.js";
+import { runtime } from "./harness.js";
 
 /** One request of a corpus. */
 export interface Exchange {
@@ -47,33 +47,10 @@ export async function answer(base: string, exchange: Exchange): Promise<Answer> 
   return { status: res.status, headers, body: await res.text() };
 }
 
-/**
- * The native server for the enclosing describe block: a child process started before its tests
- * and killed after them. Read `base` inside tests.
- */
+/** The native server for the enclosing describe block (native-server.ts in a child process). */
 export function useNativeServer(app: "hono" | "elysia"): { readonly base: string } {
-  let child: ChildProcess | undefined;
-  let base = "";
-  before(async () => {
-    const script = fileURLToPath(new URL(`./native-server.${runtime === "bun" ? "ts" : "js"}`, import.meta.url));
-    child = spawn(process.execPath, [script, app], { stdio: ["ignore", "pipe", "inherit"] });
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child!.stdout!.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /ready (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child!.once("exit", (code) => reject(new Error(`the native ${app} server exited (code ${code}) before it was ready`)));
-    });
-    base = `http://127.0.0.1:${port}`;
-  });
-  after(() => void child?.kill());
-  return {
-    get base() {
-      return base;
-    },
-  };
+  const script = fileURLToPath(new URL(`./native-server.${runtime === "bun" ? "ts" : "js"}`, import.meta.url));
+  return useChildServer(script, [app], /ready (\d+)/);
 }
 
 /** A multipart/form-data body with a fixed boundary, so that both servers get the same bytes. */
