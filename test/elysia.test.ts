@@ -84,8 +84,15 @@ describe("Elysia on Keel answers like Elysia's own server", () => {
 
 describe("Elysia on Keel: the server", () => {
   const release = deferred();
+  const late = deferred<{ header: string | null; url: string }>();
   const onKeel = useElysia(() =>
     new Elysia({ adapter: keel() })
+      .onAfterResponse(async ({ request, path }) => {
+        if (path !== "/late") return;
+        await new Promise((resolve) => setTimeout(resolve, 30)); // meanwhile, other requests reuse the ring
+        late.resolve({ header: request.headers.get("x-late"), url: request.url });
+      })
+      .get("/late", () => "answered")
       .get("/ip", ({ server, request }) => server!.requestIP(request))
       .get("/stream", async function* () {
         yield "first;";
@@ -100,6 +107,12 @@ describe("Elysia on Keel: the server", () => {
     const ip = (await (await fetch(`${onKeel.base}/ip`)).json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(ip).sort(), ["address", "family", "port"]);
     assert.equal(ip.address, "127.0.0.1");
+  });
+
+  test("an afterResponse hook reads the request after the response went out", async () => {
+    assert.equal(await (await fetch(`${onKeel.base}/late`, { headers: { "x-late": "still here" } })).text(), "answered");
+    await Promise.all(Array.from({ length: 50 }, () => fetch(`${onKeel.base}/ip`).then((r) => r.text())));
+    assert.deepEqual(await late.promise, { header: "still here", url: `${onKeel.base}/late` });
   });
 
   test("a generator streams: the first chunk arrives before the end", async () => {

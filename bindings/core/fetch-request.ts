@@ -15,6 +15,9 @@
 //   from that real Request.
 // `new Request(view)` needs the Request constructor installed by web-globals.ts; the runtime's
 // own constructor does not accept a view.
+//
+// Unlike a Keel request, a view stays readable after the response was sent (frameworks read the
+// request in hooks that run later): its frame is copied out of the ring when the slots go back.
 
 import { BodyLocation } from "./envelope.js";
 import type { KeelRequest } from "./request.js";
@@ -60,6 +63,7 @@ class FetchRequest {
 
   constructor(req: KeelRequest) {
     this[KEEL_REQUEST] = req;
+    req.outlivesHandler = true;
   }
 
   get method(): string {

@@ -146,7 +146,7 @@ export class RingConsumer {
     const held = this.held;
     for (let i = 0; i < held.length; i++) {
       const req = held[i]!;
-      if (req.settled) req.expire();
+      if (req.settled && !req.outlivesHandler) req.expire();
       else req.detach();
     }
     held.length = 0;

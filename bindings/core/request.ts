@@ -25,6 +25,12 @@ export class KeelRequest {
   canceled = false;
   /** @internal Set once the handler has returned or settled; no reads are expected after. */
   settled = false;
+  /**
+   * @internal Set when a web Request view was made of this request (fetch-request.ts): a web
+   * Request stays readable after the response (Elysia's afterResponse hooks read it), so its
+   * frame is copied out of the ring rather than cut off when the slots are released.
+   */
+  outlivesHandler = false;
   /** @internal A typed endpoint's context: its answer is the handler's result as JSON. */
   context: ApiContext | undefined = undefined;
   /** @internal The streamed response being sent, if any: it hears of credit and cancellation. */
