@@ -56,7 +56,7 @@ const escape = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").rep
 
 /** The SVG text. */
 export function renderChart({ date, machine, rows }) {
-  const width = 760;
+  const width = 820;
   const left = 130;
   const right = 80;
   const top = 78;
@@ -70,8 +70,8 @@ export function renderChart({ date, machine, rows }) {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${left}" y="20" font-size="15" font-weight="600">Requests per second (median), higher is better</text>`,
-    `<text x="${left}" y="38" fill="#555">${escape(date)} · ${escape(machine)} · perf/RESULTS.md</text>`,
+    `<text x="16" y="20" font-size="15" font-weight="600">Requests per second (median), higher is better</text>`,
+    `<text x="16" y="38" fill="#555">${escape(date)} · ${escape(machine)} · perf/RESULTS.md</text>`,
   ];
   SERIES.forEach((s, i) => {
     const x = left + i * 220;
