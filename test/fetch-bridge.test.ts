@@ -158,6 +158,30 @@ describe("fetch bridge: the request", () => {
   });
 });
 
+describe("fetch bridge: a request read after its response", () => {
+  const seen = new Map<string, string>();
+  let server: HonoServer | undefined;
+  before(() => {
+    const fetch = (request: Request) => {
+      // Read later, once the ring has moved on (a small ring, so that it wraps many times).
+      setTimeout(() => seen.set(request.headers.get("x-id")!, `${new URL(request.url).search} ${request.method}`), 50);
+      return new Response("ok");
+    };
+    server = serve({ fetch, hostname: "127.0.0.1", port: 0, requestRingBytes: 64 * 1024 });
+  });
+  after(() => server?.stop());
+
+  test("stays readable, whatever reused its slots meanwhile", async () => {
+    for (let wave = 0; wave < 6; wave++) {
+      const ids = Array.from({ length: 100 }, (_, i) => `${wave}-${i}`);
+      await Promise.all(ids.map((id) => fetch(`http://127.0.0.1:${server!.port}/later?id=${id}`, { headers: { "x-id": id } }).then((r) => r.text())));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(seen.size, 600);
+    for (const [id, value] of seen) assert.equal(value, `?id=${id} GET`);
+  });
+});
+
 describe("fetch bridge: the response", () => {
   let upstream = "";
   const app = useFetchApp({

@@ -95,9 +95,14 @@ export class RequestEnvelope {
   /** Copies the frame out of the ring into memory this envelope owns; reads keep working. */
   detach(): void {
     const copy = this.bytes.slice(this.base, this.base + this.frameLen);
-    this.bytes = copy;
-    this.view = new DataView(copy.buffer);
-    this.base = 0;
+    this.moveTo(copy, new DataView(copy.buffer), 0);
+  }
+
+  /** Reads from now on from a copy of the frame that starts at `base` in `bytes`. */
+  moveTo(bytes: Uint8Array, view: DataView, base: number): void {
+    this.bytes = bytes;
+    this.view = view;
+    this.base = base;
   }
 
   /**

@@ -42,6 +42,8 @@ export class RingConsumer {
    * must fail loudly rather than read reused memory).
    */
   private readonly held: KeelRequest[] = [];
+  /** Scratch list for releaseHeld: finished requests whose frames must outlive the release. */
+  private readonly outliving: KeelRequest[] = [];
   private drainQueued = false;
   private closed = false;
   private doorbell: Socket | undefined;
@@ -144,15 +146,42 @@ export class RingConsumer {
   /** Makes the held requests independent of the ring; returns how many slots to release. */
   private releaseHeld(): number {
     const held = this.held;
+    const outliving = this.outliving;
     for (let i = 0; i < held.length; i++) {
       const req = held[i]!;
-      if (req.settled && !req.outlivesHandler) req.expire();
-      else req.detach();
+      if (!req.settled) req.detach();
+      else if (req.outlivesHandler) outliving.push(req);
+      else req.expire();
     }
+    if (outliving.length > 0) this.copyOut(outliving);
+    outliving.length = 0;
     held.length = 0;
     const slots = this.unreleased;
     this.unreleased = 0;
     return slots;
+  }
+
+  /**
+   * Moves the frames of finished requests that must stay readable (web Request views) out of the
+   * ring with one copy per contiguous run rather than one per request: most of them are never
+   * read again, and a copy each is the largest cost of a fetch-style request. (A pending
+   * request gets a copy of its own instead: it may live long, and would keep a run alive.)
+   * `reqs` are in ring order; a run ends where the ring wraps.
+   */
+  private copyOut(reqs: KeelRequest[]): void {
+    let runStart = 0;
+    for (let i = 1; i <= reqs.length; i++) {
+      if (i < reqs.length && reqs[i]!.envelope.base > reqs[i - 1]!.envelope.base) continue;
+      const from = reqs[runStart]!.envelope.base;
+      const last = reqs[i - 1]!.envelope;
+      const copy = this.ring.slice(from, last.base + last.frameLen);
+      const view = new DataView(copy.buffer);
+      for (let j = runStart; j < i; j++) {
+        const envelope = reqs[j]!.envelope;
+        envelope.moveTo(copy, view, envelope.base - from);
+      }
+      runStart = i;
+    }
   }
 
   /** The SHUTDOWN frame: nothing follows. Frees everything and resolves `stop()`. */
