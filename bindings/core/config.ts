@@ -1,6 +1,7 @@
 // Checks `serve()` options and turns them into the runtime config JSON (docs/ARCHITECTURE.md,
 // "Runtime config") plus the endpoint table that endpoint ids index into.
 
+import { DEFAULT_STREAM_WINDOW_BYTES } from "./response-stream.js";
 import { bindApp, type TypedApp, type TypedRoute } from "./typed-app.js";
 import type { ErrorHandler, Handler, ServeOptions } from "./types.js";
 
@@ -86,6 +87,8 @@ export function planServer(options: ServeOptions): ServerPlan {
     const value = options[key];
     if (value !== undefined) config[key] = positiveInteger(key, value);
   }
+  // The stream writer paces itself by this window; stating it keeps Rust's count the same.
+  config.streamWindowBytes ??= DEFAULT_STREAM_WINDOW_BYTES;
   if (options.idleTimeout !== undefined) {
     const seconds = options.idleTimeout;
     if (typeof seconds !== "number" || !(seconds > 0) || !Number.isFinite(seconds)) {

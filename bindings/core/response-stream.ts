@@ -183,14 +183,11 @@ class StreamedResponse implements ResponseStreamControl {
   }
 
   /**
-   * Ends the response so that the client sees it fail rather than complete. The protocol has no
-   * abort frame yet; an overrun (more than two windows outstanding) is the documented way to make
-   * Rust fail a stream: it ends the body with an error and closes the connection, so the client
-   * sees a truncated body. Replace with an abort flag once the protocol has one.
+   * Ends the response so that the client sees it fail rather than complete: an ABORT frame makes
+   * Rust fail the body and close the connection without the terminating chunk.
    */
   private abort(): void {
-    const overrun = new Uint8Array(2 * this.out.windowBytes + 1);
-    this.out.writer.writeChunk(this.req.idLow, this.req.idHigh, overrun, true);
+    this.out.writer.writeAbort(this.req.idLow, this.req.idHigh);
     this.out.flushSoon();
   }
 }

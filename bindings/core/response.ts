@@ -44,6 +44,8 @@ export const FrameFlags = {
   Chunk: 2,
   /** With Chunk: the last body bytes (maybe none) of a streamed response. */
   End: 4,
+  /** With Chunk: the producer failed; Rust closes the connection so the client sees it fail. */
+  Abort: 8,
 } as const;
 
 interface FrameFields {
@@ -190,6 +192,11 @@ export class ResponseWriter {
   /** Writes the next body bytes of a streamed response; `last` ends it. */
   writeChunk(idLow: number, idHigh: number, body: Uint8Array, last: boolean): void {
     this.write(idLow, idHigh, 0, undefined, body, null, last ? FrameFlags.Chunk | FrameFlags.End : FrameFlags.Chunk);
+  }
+
+  /** Fails a streamed response whose head already went out (its producer threw). */
+  writeAbort(idLow: number, idHigh: number): void {
+    this.write(idLow, idHigh, 0, undefined, EMPTY, null, FrameFlags.Chunk | FrameFlags.Abort);
   }
 
   /** Hands every frame written so far to Rust (one commit). */

@@ -12,6 +12,8 @@ pub const RESPONSE_HEADER_BYTES: usize = 24;
 pub const FLAG_STREAM: u32 = 1;
 pub const FLAG_CHUNK: u32 = 2;
 pub const FLAG_END: u32 = 4;
+/// With `FLAG_CHUNK`: the producer failed; the client must see the response fail, not end.
+pub const FLAG_ABORT: u32 = 8;
 
 /// What a frame is, by its flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub enum FrameRole {
     StreamHead,
     /// More body of a stream; `last` ends it.
     Chunk { last: bool },
+    /// The stream failed after its head went out.
+    Abort,
 }
 
 impl FrameRole {
@@ -30,6 +34,7 @@ impl FrameRole {
             FLAG_STREAM => Some(FrameRole::StreamHead),
             FLAG_CHUNK => Some(FrameRole::Chunk { last: false }),
             f if f == FLAG_CHUNK | FLAG_END => Some(FrameRole::Chunk { last: true }),
+            f if f == FLAG_CHUNK | FLAG_ABORT => Some(FrameRole::Abort),
             _ => None,
         }
     }
@@ -86,7 +91,9 @@ impl<'a> ResponseFrame<'a> {
             FrameRole::Whole | FrameRole::StreamHead if !(100..=999).contains(&status) => {
                 return Err("status is not a 3-digit HTTP status");
             }
-            FrameRole::Chunk { .. } if header_count != 0 => return Err("a chunk frame carries headers"),
+            FrameRole::Chunk { .. } | FrameRole::Abort if header_count != 0 => {
+                return Err("a chunk frame carries headers")
+            }
             _ => {}
         }
         let id = RequestId { index: u32_at(buf, 8), generation: u32_at(buf, 12) };

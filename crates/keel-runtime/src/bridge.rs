@@ -232,6 +232,7 @@ impl Bridge {
                             self.pending.complete(frame.id, Delivery::Stream(bytes, stream));
                         }
                         FrameRole::Chunk { last } => self.streams.push(frame.id, body, last, window),
+                        FrameRole::Abort => self.streams.abort(frame.id),
                     }
                     delivered += 1;
                     offset += align8(frame.len);

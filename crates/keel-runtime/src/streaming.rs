@@ -24,8 +24,9 @@ use crate::bridge::Bridge;
 struct StreamState {
     /// Body bytes sent by JS and not yet taken by the socket.
     buffered: AtomicUsize,
-    /// Set when the stream overran its window; the body then fails and the connection closes.
-    overrun: AtomicBool,
+    /// Set when the stream overran its window or JS aborted it; the body then fails, so the
+    /// connection closes and the client sees a truncated response.
+    failed: AtomicBool,
 }
 
 struct Entry {
@@ -49,7 +50,7 @@ impl StreamTable {
     /// Opens a stream for `id` whose first bytes are `first`; returns the body to send.
     pub fn open(&self, bridge: &Arc<Bridge>, id: RequestId, first: Bytes, window: usize) -> ChunkStream {
         let (chunks, receiver) = mpsc::unbounded_channel();
-        let state = Arc::new(StreamState { buffered: AtomicUsize::new(first.len()), overrun: AtomicBool::new(false) });
+        let state = Arc::new(StreamState { buffered: AtomicUsize::new(first.len()), failed: AtomicBool::new(false) });
         lock(self).insert(id.to_u64(), Entry { chunks, state: state.clone() });
         ChunkStream {
             bridge: Arc::downgrade(bridge),
@@ -71,7 +72,7 @@ impl StreamTable {
         let buffered = entry.state.buffered.fetch_add(chunk.len(), Ordering::AcqRel) + chunk.len();
         if buffered > 2 * window {
             // JS ignored its credit: end the stream as failed rather than buffer without bound.
-            entry.state.overrun.store(true, Ordering::Release);
+            entry.state.failed.store(true, Ordering::Release);
             entries.remove(&id.to_u64());
             return;
         }
@@ -82,6 +83,13 @@ impl StreamTable {
         if last {
             // Dropping the sender ends the body once the queued chunks are taken.
             entries.remove(&id.to_u64());
+        }
+    }
+
+    /// Fails stream `id`: the producer broke after the head went out.
+    pub fn abort(&self, id: RequestId) {
+        if let Some(entry) = lock(self).remove(&id.to_u64()) {
+            entry.state.failed.store(true, Ordering::Release);
         }
     }
 
@@ -104,17 +112,18 @@ pub struct ChunkStream {
     finished: bool,
 }
 
-/// Why a stream failed: hyper closes the connection on a body error.
+/// A stream that failed (JS aborted it, or it overran its window): hyper closes the connection
+/// on a body error.
 #[derive(Debug)]
-pub struct StreamOverrun;
+pub struct StreamFailed;
 
-impl std::fmt::Display for StreamOverrun {
+impl std::fmt::Display for StreamFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the handler's stream overran its flow-control window")
+        f.write_str("the handler's response stream failed or overran its flow-control window")
     }
 }
 
-impl std::error::Error for StreamOverrun {}
+impl std::error::Error for StreamFailed {}
 
 impl ChunkStream {
     /// Accounts for `taken` bytes handed to hyper; publishes CREDIT at half a window, or when
@@ -133,9 +142,9 @@ impl ChunkStream {
 
 impl hyper::body::Body for ChunkStream {
     type Data = Bytes;
-    type Error = StreamOverrun;
+    type Error = StreamFailed;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, StreamOverrun>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, StreamFailed>>> {
         let this = &mut *self;
         if let Some(first) = this.first.take() {
             this.took(first.len());
@@ -148,8 +157,8 @@ impl hyper::body::Body for ChunkStream {
             }
             Poll::Ready(None) => {
                 this.finished = true;
-                if this.state.overrun.load(Ordering::Acquire) {
-                    Poll::Ready(Some(Err(StreamOverrun)))
+                if this.state.failed.load(Ordering::Acquire) {
+                    Poll::Ready(Some(Err(StreamFailed)))
                 } else {
                     Poll::Ready(None)
                 }

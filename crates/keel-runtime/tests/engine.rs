@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use keel_core::envelope::{decode, DecodedRequest};
 use keel_core::frame::{slots_for, FrameKind, RequestId, SLOT_BYTES};
-use keel_core::response::{write_frame, write_frame_with_flags, FLAG_CHUNK, FLAG_END, FLAG_STREAM};
+use keel_core::response::{write_frame, write_frame_with_flags, FLAG_ABORT, FLAG_CHUNK, FLAG_END, FLAG_STREAM};
 use keel_runtime::Runtime;
 
 /// What the consumer saw, in order.
@@ -540,3 +540,18 @@ fn a_stream_that_ignores_its_window_is_cut_off() {
     assert!(closed, "the connection is closed rather than buffering without bound");
 }
 
+
+#[test]
+fn an_aborted_stream_closes_the_connection_without_a_final_chunk() {
+    let h = Harness::start(&format!("{{{BASE}}}"), Box::new(|_, _| None));
+    let mut client = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    client.write_all(b"GET /fails HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let id = RequestId::from_u64(next_request(&h).request_id);
+    send(&h, id, 200, &[], b"partial", FLAG_STREAM);
+    let mut got = Vec::new();
+    read_until(&mut client, &mut got, b"partial");
+    send(&h, id, 0, &[], &[], FLAG_CHUNK | FLAG_ABORT);
+    let (rest, closed) = read_until_closed(&mut client, Duration::from_secs(5));
+    assert!(closed, "the connection is closed");
+    assert!(!rest.contains("0\r\n\r\n"), "no terminating chunk: the client sees a truncated body: {rest:?}");
+}
