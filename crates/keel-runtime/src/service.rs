@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{header, Request, Version};
@@ -11,19 +12,17 @@ use keel_core::envelope::{BodyLocation, EnvelopeEncoder, HttpVersion, Method, Re
 use keel_core::frame::{align8, FrameKind, RequestId, REQUEST_HEADER_BYTES};
 use keel_core::ring::{Published, PublishError};
 use keel_core::router::RouteMatch;
-use tokio::time::Instant;
-
 use keel_core::typed::{RequestDecoder, RequestParts};
-
-use std::time::Duration;
+use tokio::time::Instant;
 
 use crate::body;
 use crate::bridge::{build_response, Bridge};
-use crate::typed;
-
-static EMPTY: Bytes = Bytes::new();
 use crate::connection::ConnectionInfo;
 use crate::errors::{self, Reply};
+use crate::typed;
+
+/// The body JS gets for a typed endpoint: its content travels as the payload instead.
+static EMPTY: Bytes = Bytes::new();
 
 /// Per-thread scratch space so that encoding a request allocates nothing once warm.
 #[derive(Default)]
@@ -94,24 +93,40 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
         }
     };
 
-    // Typed endpoint: validate and encode here; invalid input never reaches JS.
-    let typed = bridge.typed.as_ref().and_then(|t| t.request_type(endpoint).map(|ty| (&t.schema, ty)));
-    let mut decoder = None;
-    if let Some((schema, ty)) = typed {
-        let header = |name: &str| parts.headers.get(name).map(|v| v.as_bytes());
-        let request = RequestParts { path_params: &params, query: parts.uri.query(), header: &header, body: &body };
-        let mut typed_decoder = RequestDecoder::with_scratch(schema, ty, typed::take_scratch());
-        if let Err(error) = typed_decoder.decode(&request) {
-            typed::give_back(typed_decoder.into_scratch());
-            return errors::invalid_request(error.to_json());
-        }
-        decoder = Some(typed_decoder);
-    }
+    let decoder = match decode_typed(bridge, endpoint, &parts, &params, &body) {
+        Ok(decoder) => decoder,
+        Err(invalid) => return invalid,
+    };
     let reply = forward(bridge, conn, &parts, endpoint, &params, &body, decoder.as_ref().map(|d| d.payload())).await;
     if let Some(decoder) = decoder {
         typed::give_back(decoder.into_scratch());
     }
     reply
+}
+
+/// For a typed endpoint, validates and encodes the request here, so invalid input never reaches
+/// JS: `Ok(Some(decoder))` holds the payload, `Err` the 400 to send. Untyped: `Ok(None)`.
+fn decode_typed<'b>(
+    bridge: &'b Bridge,
+    endpoint: u32,
+    parts: &http::request::Parts,
+    params: &[(&str, &str)],
+    body: &Bytes,
+) -> Result<Option<RequestDecoder<'b>>, Reply> {
+    let Some((schema, ty)) = bridge.typed.as_ref().and_then(|t| t.request_type(endpoint).map(|ty| (&t.schema, ty)))
+    else {
+        return Ok(None);
+    };
+    let header = |name: &str| parts.headers.get(name).map(|v| v.as_bytes());
+    let request = RequestParts { path_params: params, query: parts.uri.query(), header: &header, body };
+    let mut decoder = RequestDecoder::with_scratch(schema, ty, typed::take_scratch());
+    match decoder.decode(&request) {
+        Ok(_) => Ok(Some(decoder)),
+        Err(error) => {
+            typed::give_back(decoder.into_scratch());
+            Err(errors::invalid_request(error.to_json()))
+        }
+    }
 }
 
 /// Hands the request to JS through the ring and waits for its answer (or sheds it).
@@ -130,8 +145,6 @@ async fn forward(
     let Some((id, reply)) = bridge.wait_for_space(deadline, || bridge.pending.acquire()).await else {
         return errors::overloaded(bridge.config.retry_after_seconds);
     };
-    let mut guard = CancelOnDrop { bridge: bridge.clone(), id, armed: false };
-
     let incoming = IncomingRequest {
         id,
         endpoint,
@@ -147,30 +160,28 @@ async fn forward(
         remote_addr: &conn.remote_addr,
         version: parts.version,
     };
-    let mut too_large = false;
+    // Some(Err) ends the wait: a frame too large for the ring never fits, however long we wait.
     let published = bridge
         .wait_for_space(deadline, || match incoming.try_publish(bridge) {
-            Ok(published) => Some(published),
+            Ok(published) => Some(Ok(published)),
+            Err(PublishError::TooLarge) => Some(Err(())),
             Err(PublishError::Full) => None,
-            Err(PublishError::TooLarge) => {
-                too_large = true;
-                Some(Published { position: 0, wake_consumer: false })
-            }
         })
         .await;
     match published {
-        Some(_) if too_large => {
+        Some(Ok(published)) => bridge.after_publish(published),
+        Some(Err(())) => {
             bridge.pending.cancel(id);
             return errors::headers_too_large();
         }
-        Some(published) => bridge.after_publish(published),
         None => {
             bridge.pending.cancel(id);
             return errors::overloaded(bridge.config.retry_after_seconds);
         }
     }
 
-    guard.armed = true;
+    // From here JS may be working on the request: if the client leaves, tell it.
+    let mut guard = CancelOnDrop { bridge: bridge.clone(), id, armed: true };
     let frame = reply.await;
     guard.armed = false;
     match frame {
