@@ -204,7 +204,11 @@ mod tests {
                 for id in 0..8 {
                     let _ = root.str(id);
                     let _ = root.table(id);
-                    let _ = root.vector(id, 4).map(|v| v.map(|v| (0..v.len.min(4)).map(|i| v.str(i)).count()));
+                    if let Ok(Some(vector)) = root.vector(id, 4) {
+                        for i in 0..vector.len.min(4) {
+                            let _ = vector.str(i);
+                        }
+                    }
                 }
             }
         }

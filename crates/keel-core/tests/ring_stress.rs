@@ -24,7 +24,7 @@ fn payload(producer: u32, seq: u32) -> Vec<u8> {
 
 /// Every 5th message carries an attachment holding a copy of its payload (the spill path).
 fn has_attachment(seq: u32) -> bool {
-    seq % 5 == 0
+    seq.is_multiple_of(5)
 }
 
 #[test]

@@ -95,7 +95,7 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
 
     let decoder = match decode_typed(bridge, endpoint, &parts, &params, &body) {
         Ok(decoder) => decoder,
-        Err(invalid) => return invalid,
+        Err(error_json) => return errors::invalid_request(error_json),
     };
     let reply = forward(bridge, conn, &parts, endpoint, &params, &body, decoder.as_ref().map(|d| d.payload())).await;
     if let Some(decoder) = decoder {
@@ -105,14 +105,14 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
 }
 
 /// For a typed endpoint, validates and encodes the request here, so invalid input never reaches
-/// JS: `Ok(Some(decoder))` holds the payload, `Err` the 400 to send. Untyped: `Ok(None)`.
+/// JS: `Ok(Some(decoder))` holds the payload, `Err` the 400 body to send. Untyped: `Ok(None)`.
 fn decode_typed<'b>(
     bridge: &'b Bridge,
     endpoint: u32,
     parts: &http::request::Parts,
     params: &[(&str, &str)],
     body: &Bytes,
-) -> Result<Option<RequestDecoder<'b>>, Reply> {
+) -> Result<Option<RequestDecoder<'b>>, String> {
     let Some((schema, ty)) = bridge.typed.as_ref().and_then(|t| t.request_type(endpoint).map(|ty| (&t.schema, ty)))
     else {
         return Ok(None);
@@ -124,7 +124,7 @@ fn decode_typed<'b>(
         Ok(_) => Ok(Some(decoder)),
         Err(error) => {
             typed::give_back(decoder.into_scratch());
-            Err(errors::invalid_request(error.to_json()))
+            Err(error.to_json())
         }
     }
 }

@@ -176,7 +176,7 @@ impl<'s> RequestDecoder<'s> {
         encode(&mut self.dec, field.ty, Scalar::Text(text))
     }
 
-    fn text_array<'v>(&mut self, field: &Field, values: &mut dyn Iterator<Item = &'v str>) -> Option<Value> {
+    fn text_array(&mut self, field: &Field, values: &mut dyn Iterator<Item = &str>) -> Option<Value> {
         let def = &self.dec.schema.types[field.ty];
         let (element, mark) = (def.element, self.dec.elements.len());
         let mut count = 0;
