@@ -17,7 +17,7 @@ const PERF = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(PERF);
 const CONTENDERS = ["bun-serve", "node-http", "keel-bun", "keel-node", "ceiling-ring", "ceiling-hyper"].map(contender);
 const DEFAULTS = { runs: 3, duration: 5, warmup: 1, quietWait: 30, out: join(PERF, "RESULTS-hello.md"), outName: "perf/RESULTS-hello.md" };
-const USAGE = `Usage: node perf/bench-hello.mjs [options]\n\n${optionsUsage(DEFAULTS, CONTENDERS)}`;
+const USAGE = `Usage: node perf/bench-hello.mjs [options]\n\n${optionsUsage(DEFAULTS, CONTENDERS)}\n  -h, --help`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 

@@ -22,6 +22,7 @@ const USAGE = `Usage: node perf/bench.mjs [options]
 
 ${optionsUsage(DEFAULTS, CONTENDERS)}
   --workloads IDS   comma-separated subset of: ${WORKLOADS.map((w) => w.id).join(", ")}
+  -h, --help
 
 With --out other than perf/RESULTS.md (or "-"), the chart is not redrawn.`;
 

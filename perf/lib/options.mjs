@@ -13,8 +13,7 @@ export function optionsUsage(defaults, contenders) {
   --only IDS        comma-separated subset of: ${contenders.map((c) => c.id).join(", ")}
   --quiet-wait S    before each server starts, wait up to S seconds for the machine to be idle (default ${defaults.quietWait}; 0 = no wait)
   --no-build        do not install or build anything; stop if something is missing
-  --out FILE        where the Markdown goes (default ${defaults.outName}; "-" = stdout only)
-  -h, --help`;
+  --out FILE        where the Markdown goes (default ${defaults.outName}; "-" = stdout only)`;
 }
 
 /**
