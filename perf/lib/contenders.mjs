@@ -16,6 +16,12 @@ export const CONTENDERS = [
   { id: "elysia", name: "Elysia", runtime: "bun", file: "servers/elysia.ts", workloads: ALL, validator: "TypeBox" },
   { id: "hono-bun", name: "Hono on Bun", runtime: "bun", file: "servers/hono-bun.ts", workloads: ALL, validator: "Zod" },
   { id: "hono-node", name: "Hono on Node", runtime: "node", file: "servers/hono-node.mjs", workloads: ALL, validator: "Zod" },
+  // The same Hono and Elysia apps with Keel as their server (keel/hono, keel/elysia): the
+  // one-line swap the adapters promise, measured against the apps' own servers above. Opt-in
+  // (`npm run bench:adapters`, or --only), so the default lab stays within its time budget.
+  { id: "hono-keel-bun", name: "Hono on Keel, Bun", runtime: "bun", file: "servers/hono-keel-bun.ts", workloads: ALL, keel: ["library", "bunEntry"], validator: "Zod", optIn: true },
+  { id: "hono-keel-node", name: "Hono on Keel, Node", runtime: "node", file: "servers/hono-keel-node.mjs", workloads: ALL, keel: ["library", "dist"], validator: "Zod", optIn: true },
+  { id: "elysia-keel", name: "Elysia on Keel", runtime: "bun", file: "servers/elysia-keel.ts", workloads: ALL, keel: ["library", "bunEntry"], validator: "TypeBox", optIn: true },
   { id: "fastify", name: "Fastify", runtime: "node", file: "servers/fastify.mjs", workloads: ALL, validator: "Ajv" },
   { id: "express", name: "Express", runtime: "node", file: "servers/express.mjs", workloads: ALL, validator: "Zod" },
   { id: "node-http", name: "node:http", runtime: "node", file: "servers/node-http.mjs", workloads: HELLO },
@@ -31,9 +37,12 @@ export function contender(id) {
   return found;
 }
 
-/** The contenders named by a comma-separated `--only` list, in table order; all when undefined. */
+/**
+ * The contenders named by a comma-separated `--only` list, in table order; when undefined, all
+ * but the opt-in ones.
+ */
 export function selectContenders(only, pool = CONTENDERS) {
-  if (only === undefined) return pool;
+  if (only === undefined) return pool.filter((c) => !c.optIn);
   const ids = only.split(",").map((id) => id.trim()).filter(Boolean);
   const unknown = ids.filter((id) => !pool.some((c) => c.id === id));
   if (unknown.length > 0 || ids.length === 0) {

@@ -21,6 +21,8 @@ export function renderLab(session, workloads) {
   }
   const ceiling = ceilingTable(opts.contenders, summariesOf.hello ?? []);
   if (ceiling) sections.push("## Keel against the ceiling (GET /hello)", "", ceiling, "", CEILING_NOTE, "");
+  const swaps = swapTable(workloads, summariesOf);
+  if (swaps) sections.push("## The same app, its own server or Keel", "", swaps, "", SWAP_NOTE, "");
   const failures = runs.filter((run) => run.failure);
   const minutes = (seconds) => `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return [
@@ -65,6 +67,34 @@ function ceilingTable(contenders, summaries) {
   const head = ["", ...ceilings.flatMap((c) => [`req/s ÷ ${c.name}`, `CPU/req ÷ ${c.name}`])];
   return markdownTable(head, rows);
 }
+
+/** Each framework app on Keel against the same app on its own server: [on Keel, on its own]. */
+const SWAPS = [
+  ["Hono on Keel, Bun", "Hono on Bun"],
+  ["Hono on Keel, Node", "Hono on Node"],
+  ["Elysia on Keel", "Elysia"],
+];
+
+/** Median req/s and CPU per request of each swapped app over its own server's, per workload. */
+function swapTable(workloads, summariesOf) {
+  const total = (s) => s.median.jsUs + s.median.otherUs;
+  const rows = [];
+  for (const [onKeel, own] of SWAPS) {
+    for (const w of workloads) {
+      const byName = new Map((summariesOf[w.id] ?? []).map((s) => [s.name, s]));
+      const k = byName.get(onKeel);
+      const o = byName.get(own);
+      if (!k?.runs || !o?.runs) continue;
+      rows.push([`${onKeel} ÷ ${own}`, w.title, ratio(k.median.rps, o.median.rps), ratio(k.median.jsUs, o.median.jsUs), ratio(total(k), total(o))]);
+    }
+  }
+  return rows.length ? markdownTable(["", "workload", "req/s", "JS-thread CPU/req", "total CPU/req"], rows) : "";
+}
+
+const SWAP_NOTE =
+  "The same app object (perf/servers/hono-app.mjs, elysia-app.ts) served by keel/hono or " +
+  "keel/elysia instead of Bun.serve, @hono/node-server or Elysia's own server: the one-line swap " +
+  "the adapters offer. req/s above 1 and CPU below 1 favour Keel.";
 
 const CEILING_NOTE =
   "The ceilings are Rust alone on the same machine (crates/keel-runtime/examples/ceiling.rs): " +
