@@ -18,14 +18,6 @@ const VALID: &str = r#"{"someKey":"test","someOtherKey":123,"requiredKey":[123,4
 const INVALID: &str = r#"{"someKey":"test","someOtherKey":123,"requiredKey":[123,456,789,1000],"nullableKey":null,"multipleTypesKey":true,"multipleRestrictedTypesKey":"test","enumKey":"John"}"#;
 const QUERY: &str = "name=test&excitement=123";
 
-fn primitive(kind: Kind, rules: Vec<Rule>) -> TypeDef {
-    TypeDef { kind, name: None, rules, element: 0, fields: vec![], variants: vec![], enum_values: vec![], literal: None }
-}
-
-fn field(name: &str, ty: TypeId, source: Source, id: u16) -> Field {
-    Field { name: name.into(), ty, optional: false, nullable: false, source, wire_name: name.into(), id, null_id: 0 }
-}
-
 /// The request type of examples/schema/app.ts, as `keel gen` describes it in its manifest: the
 /// same types in the same order, the same field ids. Returns the schema and the request's type.
 fn schema() -> (Schema, TypeId) {
@@ -34,32 +26,32 @@ fn schema() -> (Schema, TypeId) {
         types.push(t);
         types.len() - 1
     };
-    let string = add(primitive(Kind::String, vec![]));
-    let number = add(primitive(Kind::Number, vec![]));
-    let integer = add(primitive(Kind::Integer, vec![]));
-    let required_key = add(TypeDef { element: integer, ..primitive(Kind::Array, vec![Rule::MaxLen(3.0)]) });
-    let boolean = add(primitive(Kind::Boolean, vec![]));
-    let bool_or_number = add(TypeDef { variants: vec![boolean, number], ..primitive(Kind::Union, vec![]) });
-    let short_string = add(primitive(Kind::String, vec![Rule::MaxLen(5.0)]));
-    let big_number = add(primitive(Kind::Number, vec![Rule::Min(10.0)]));
-    let restricted = add(TypeDef { variants: vec![short_string, big_number], ..primitive(Kind::Union, vec![]) });
-    let names = add(TypeDef { enum_values: vec!["John".into(), "Foo".into()], ..primitive(Kind::Enum, vec![]) });
+    let string = add(TypeDef::of(Kind::String, vec![]));
+    let number = add(TypeDef::of(Kind::Number, vec![]));
+    let integer = add(TypeDef::of(Kind::Integer, vec![]));
+    let required_key = add(TypeDef { element: integer, ..TypeDef::of(Kind::Array, vec![Rule::MaxLen(3.0)]) });
+    let boolean = add(TypeDef::of(Kind::Boolean, vec![]));
+    let bool_or_number = add(TypeDef { variants: vec![boolean, number], ..TypeDef::of(Kind::Union, vec![]) });
+    let short_string = add(TypeDef::of(Kind::String, vec![Rule::MaxLen(5.0)]));
+    let big_number = add(TypeDef::of(Kind::Number, vec![Rule::Min(10.0)]));
+    let restricted = add(TypeDef { variants: vec![short_string, big_number], ..TypeDef::of(Kind::Union, vec![]) });
+    let names = add(TypeDef { enum_values: vec!["John".into(), "Foo".into()], ..TypeDef::of(Kind::Enum, vec![]) });
     let optional = |f: Field| Field { optional: true, ..f };
     let request = add(TypeDef {
         name: Some("SchemaRequest".into()),
         fields: vec![
-            optional(field("someKey", string, Source::Body, 0)),
-            optional(field("someOtherKey", number, Source::Body, 1)),
-            field("requiredKey", required_key, Source::Body, 2),
-            Field { nullable: true, null_id: 4, ..field("nullableKey", number, Source::Body, 3) },
-            field("multipleTypesKey", bool_or_number, Source::Body, 6),
-            field("multipleRestrictedTypesKey", restricted, Source::Body, 8),
-            field("enumKey", names, Source::Body, 9),
-            field("name", string, Source::Query, 10),
-            field("excitement", integer, Source::Query, 11),
-            Field { wire_name: "x-foo".into(), ..field("foo", string, Source::Header, 12) },
+            optional(Field::new("someKey", string, Source::Body, 0)),
+            optional(Field::new("someOtherKey", number, Source::Body, 1)),
+            Field::new("requiredKey", required_key, Source::Body, 2),
+            Field { nullable: true, null_id: 4, ..Field::new("nullableKey", number, Source::Body, 3) },
+            Field::new("multipleTypesKey", bool_or_number, Source::Body, 6),
+            Field::new("multipleRestrictedTypesKey", restricted, Source::Body, 8),
+            Field::new("enumKey", names, Source::Body, 9),
+            Field::new("name", string, Source::Query, 10),
+            Field::new("excitement", integer, Source::Query, 11),
+            Field { wire_name: "x-foo".into(), ..Field::new("foo", string, Source::Header, 12) },
         ],
-        ..primitive(Kind::Object, vec![])
+        ..TypeDef::of(Kind::Object, vec![])
     });
     (Schema { types, endpoints: vec![] }, request)
 }

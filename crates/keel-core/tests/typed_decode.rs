@@ -8,67 +8,50 @@ use keel_core::typed::{RequestDecoder, RequestParts, ValidationError};
 use proptest::prelude::*;
 use regex::Regex;
 
-fn primitive(kind: Kind, rules: Vec<Rule>) -> TypeDef {
-    TypeDef { kind, name: None, rules, element: 0, fields: vec![], variants: vec![], enum_values: vec![], literal: None }
-}
-
-fn field(name: &str, ty: TypeId, source: Source, id: u16) -> Field {
-    Field {
-        name: name.into(),
-        ty,
-        optional: false,
-        nullable: false,
-        source,
-        wire_name: name.into(),
-        id,
-        null_id: 0,
-    }
-}
-
 /// The schema of `POST /schema` in the Encore.ts benchmark, plus a nested object and a record
 /// to cover those kinds.
 fn schema() -> Schema {
-    let mut types = vec![primitive(Kind::Object, vec![])];
+    let mut types = vec![TypeDef::of(Kind::Object, vec![])];
     let mut add = |t: TypeDef| {
         types.push(t);
         types.len() - 1
     };
-    let string = add(primitive(Kind::String, vec![]));
-    let number = add(primitive(Kind::Number, vec![]));
-    let integer = add(primitive(Kind::Integer, vec![]));
-    let boolean = add(primitive(Kind::Boolean, vec![]));
-    let required_key = add(TypeDef { element: integer, ..primitive(Kind::Array, vec![Rule::MaxLen(3.0)]) });
-    let bool_or_number = add(TypeDef { variants: vec![boolean, number], ..primitive(Kind::Union, vec![]) });
-    let short_string = add(primitive(Kind::String, vec![Rule::MaxLen(5.0)]));
-    let big_number = add(primitive(Kind::Number, vec![Rule::Min(10.0)]));
-    let restricted = add(TypeDef { variants: vec![short_string, big_number], ..primitive(Kind::Union, vec![]) });
-    let names = add(TypeDef { enum_values: vec!["John".into(), "Foo".into()], ..primitive(Kind::Enum, vec![]) });
-    let email = add(primitive(Kind::String, vec![Rule::IsEmail]));
-    let slug = add(primitive(Kind::String, vec![Rule::MatchesRegexp(Regex::new("^[a-z-]+$").unwrap())]));
+    let string = add(TypeDef::of(Kind::String, vec![]));
+    let number = add(TypeDef::of(Kind::Number, vec![]));
+    let integer = add(TypeDef::of(Kind::Integer, vec![]));
+    let boolean = add(TypeDef::of(Kind::Boolean, vec![]));
+    let required_key = add(TypeDef { element: integer, ..TypeDef::of(Kind::Array, vec![Rule::MaxLen(3.0)]) });
+    let bool_or_number = add(TypeDef { variants: vec![boolean, number], ..TypeDef::of(Kind::Union, vec![]) });
+    let short_string = add(TypeDef::of(Kind::String, vec![Rule::MaxLen(5.0)]));
+    let big_number = add(TypeDef::of(Kind::Number, vec![Rule::Min(10.0)]));
+    let restricted = add(TypeDef { variants: vec![short_string, big_number], ..TypeDef::of(Kind::Union, vec![]) });
+    let names = add(TypeDef { enum_values: vec!["John".into(), "Foo".into()], ..TypeDef::of(Kind::Enum, vec![]) });
+    let email = add(TypeDef::of(Kind::String, vec![Rule::IsEmail]));
+    let slug = add(TypeDef::of(Kind::String, vec![Rule::MatchesRegexp(Regex::new("^[a-z-]+$").unwrap())]));
     let author = add(TypeDef {
-        fields: vec![field("email", email, Source::Body, 0), Field { optional: true, ..field("slug", slug, Source::Body, 1) }],
-        ..primitive(Kind::Object, vec![])
+        fields: vec![Field::new("email", email, Source::Body, 0), Field { optional: true, ..Field::new("slug", slug, Source::Body, 1) }],
+        ..TypeDef::of(Kind::Object, vec![])
     });
-    let tags = add(TypeDef { element: number, ..primitive(Kind::Record, vec![]) });
-    let when = add(primitive(Kind::Date, vec![]));
-    let positive = add(primitive(Kind::Integer, vec![Rule::Min(1.0)]));
+    let tags = add(TypeDef { element: number, ..TypeDef::of(Kind::Record, vec![]) });
+    let when = add(TypeDef::of(Kind::Date, vec![]));
+    let positive = add(TypeDef::of(Kind::Integer, vec![Rule::Min(1.0)]));
     let optional = |f: Field| Field { optional: true, ..f };
     types[0].fields = vec![
-        optional(field("someKey", string, Source::Body, 0)),
-        optional(field("someOtherKey", number, Source::Body, 1)),
-        field("requiredKey", required_key, Source::Body, 2),
-        Field { nullable: true, null_id: 4, ..optional(field("nullableKey", number, Source::Body, 3)) },
-        optional(field("multipleTypesKey", bool_or_number, Source::Body, 6)),
-        optional(field("multipleRestrictedTypesKey", restricted, Source::Body, 8)),
-        optional(field("enumKey", names, Source::Body, 9)),
-        field("name", string, Source::Query, 10),
-        field("excitement", integer, Source::Query, 11),
-        Field { wire_name: "x-foo".into(), ..field("xFoo", string, Source::Header, 12) },
-        optional(field("author", author, Source::Body, 13)),
-        optional(field("tags", tags, Source::Body, 14)),
-        optional(field("when", when, Source::Body, 15)),
-        optional(Field { wire_name: "session".into(), ..field("session", string, Source::Cookie, 16) }),
-        optional(field("page", positive, Source::Path, 17)),
+        optional(Field::new("someKey", string, Source::Body, 0)),
+        optional(Field::new("someOtherKey", number, Source::Body, 1)),
+        Field::new("requiredKey", required_key, Source::Body, 2),
+        Field { nullable: true, null_id: 4, ..optional(Field::new("nullableKey", number, Source::Body, 3)) },
+        optional(Field::new("multipleTypesKey", bool_or_number, Source::Body, 6)),
+        optional(Field::new("multipleRestrictedTypesKey", restricted, Source::Body, 8)),
+        optional(Field::new("enumKey", names, Source::Body, 9)),
+        Field::new("name", string, Source::Query, 10),
+        Field::new("excitement", integer, Source::Query, 11),
+        Field { wire_name: "x-foo".into(), ..Field::new("xFoo", string, Source::Header, 12) },
+        optional(Field::new("author", author, Source::Body, 13)),
+        optional(Field::new("tags", tags, Source::Body, 14)),
+        optional(Field::new("when", when, Source::Body, 15)),
+        optional(Field { wire_name: "session".into(), ..Field::new("session", string, Source::Cookie, 16) }),
+        optional(Field::new("page", positive, Source::Path, 17)),
     ];
     Schema { types, endpoints: vec![] }
 }

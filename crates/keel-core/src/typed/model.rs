@@ -123,6 +123,21 @@ pub struct TypeDef {
     pub literal: Option<Literal>,
 }
 
+impl TypeDef {
+    /// A type of `kind` with `rules` and nothing else set; fill in the rest with struct update
+    /// syntax (`TypeDef { element, ..TypeDef::of(Kind::Array, vec![]) }`).
+    pub fn of(kind: Kind, rules: Vec<Rule>) -> TypeDef {
+        TypeDef { kind, name: None, rules, element: 0, fields: vec![], variants: vec![], enum_values: vec![], literal: None }
+    }
+}
+
+impl Field {
+    /// A required, non-nullable field whose wire name is its name.
+    pub fn new(name: &str, ty: TypeId, source: Source, id: u16) -> Field {
+        Field { name: name.into(), ty, optional: false, nullable: false, source, wire_name: name.into(), id, null_id: 0 }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub name: String,
