@@ -5,7 +5,7 @@
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http::{header, HeaderName, HeaderValue, Response, StatusCode};
@@ -21,8 +21,9 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::doorbell::Doorbell;
 use crate::errors::{invalid_handler_response, whole, Reply};
-use crate::streaming::{ChunkStream, StreamTable};
-use crate::pending::PendingTable;
+use crate::lean::{Inbound, Mailbox};
+use crate::pending::{PendingTable, Waiter};
+use crate::streaming::{ChunkStream, LoopNotice, StreamTable};
 use crate::typed::TypedEndpoints;
 
 /// Memory JS writes response frames into; read by Rust only inside `commit`, on the JS thread.
@@ -66,6 +67,8 @@ pub struct Bridge {
     /// Signalled when ring slots or pending slots are freed, if anyone waits.
     space: Notify,
     space_waiters: AtomicUsize,
+    /// The lean engine's workers, by index, when it is the engine serving.
+    pub lean: OnceLock<Box<[Arc<Mailbox>]>>,
 }
 
 impl Bridge {
@@ -85,6 +88,14 @@ impl Bridge {
             config,
             space: Notify::new(),
             space_waiters: AtomicUsize::new(0),
+            lean: OnceLock::new(),
+        }
+    }
+
+    /// Makes every lean-engine worker look at the server's phase.
+    pub fn wake_lean(&self) {
+        for mailbox in self.lean.get().map(|b| &b[..]).unwrap_or_default() {
+            mailbox.wake();
         }
     }
 
@@ -216,23 +227,50 @@ impl Bridge {
         let mut delivered = 0;
         let mut offset = 0;
         let mut outcome = Ok(());
+        // Lean-engine workers that were handed something in this batch, woken once each after it.
+        let mut touched: u64 = 0;
+        let mut post = |notice: LoopNotice| {
+            if let Some(mailbox) = self.lean.get().and_then(|boxes| boxes.get(notice.at.worker as usize)) {
+                mailbox.post(notice.at.conn, notice.event);
+                touched |= 1 << notice.at.worker;
+            }
+        };
         while offset < batch.len() {
             match peek(&batch[offset..]) {
                 Ok(frame) => {
                     let bytes = batch.slice(offset..offset + frame.len);
                     let body = bytes.slice(frame.body_start..);
                     match frame.role {
-                        FrameRole::Whole => {
-                            self.pending.complete(frame.id, Delivery::Whole(bytes));
+                        FrameRole::Whole => match self.pending.take(frame.id) {
+                            Some(Waiter::Task(waiter)) => {
+                                let _ = waiter.send(Delivery::Whole(bytes));
+                            }
+                            Some(Waiter::Loop(at)) => post(LoopNotice { at, event: Inbound::Answer { id: frame.id, frame: bytes } }),
+                            None => {}
+                        },
+                        // Streams are registered here, on the JS thread, so that chunks
+                        // committed in this same batch find them.
+                        FrameRole::StreamHead => match self.pending.take(frame.id) {
+                            Some(Waiter::Task(waiter)) => {
+                                let stream = self.streams.open(self, frame.id, body, window);
+                                let _ = waiter.send(Delivery::Stream(bytes, stream));
+                            }
+                            Some(Waiter::Loop(at)) => {
+                                let state = self.streams.open_loop(frame.id, at, body.len());
+                                post(LoopNotice { at, event: Inbound::StreamHead { id: frame.id, frame: bytes, state } });
+                            }
+                            None => {}
+                        },
+                        FrameRole::Chunk { last } => {
+                            if let Some(notice) = self.streams.push(frame.id, body, last, window) {
+                                post(notice);
+                            }
                         }
-                        FrameRole::StreamHead => {
-                            // Registered here, on the JS thread, so that chunks committed in
-                            // this same batch find the stream.
-                            let stream = self.streams.open(self, frame.id, body, window);
-                            self.pending.complete(frame.id, Delivery::Stream(bytes, stream));
+                        FrameRole::Abort => {
+                            if let Some(notice) = self.streams.abort(frame.id) {
+                                post(notice);
+                            }
                         }
-                        FrameRole::Chunk { last } => self.streams.push(frame.id, body, last, window),
-                        FrameRole::Abort => self.streams.abort(frame.id),
                     }
                     delivered += 1;
                     offset += align8(frame.len);
@@ -240,6 +278,13 @@ impl Bridge {
                 Err(reason) => {
                     outcome = Err(FrameError { offset, reason });
                     break;
+                }
+            }
+        }
+        if let Some(boxes) = self.lean.get() {
+            for (worker, mailbox) in boxes.iter().enumerate() {
+                if touched & (1 << worker) != 0 {
+                    mailbox.wake();
                 }
             }
         }

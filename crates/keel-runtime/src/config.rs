@@ -21,6 +21,16 @@ fn any_method() -> String {
     "*".to_owned()
 }
 
+/// Which HTTP engine serves the connections (docs/ARCHITECTURE.md, "Engines").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Event-loop threads with their own HTTP/1.1 (HTTP/2 handed to hyper). The default.
+    Lean,
+    /// tokio + hyper for every connection.
+    Hyper,
+}
+
 /// Deploy-time settings (docs/ARCHITECTURE.md, "Runtime config").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
@@ -29,6 +39,7 @@ pub struct Config {
     pub port: u16,
     /// I/O worker threads; 0 means one per core.
     pub threads: usize,
+    pub engine: Engine,
     pub max_request_body_size: u64,
     pub header_read_timeout_ms: u64,
     pub idle_timeout_ms: u64,
@@ -53,6 +64,7 @@ impl Default for Config {
             hostname: "0.0.0.0".to_owned(),
             port: 3000,
             threads: 0,
+            engine: Engine::Lean,
             max_request_body_size: 2 * 1024 * 1024,
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 10_000,

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
-use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit};
 
 use crate::bridge::Bridge;
@@ -45,15 +44,16 @@ pub fn http_builder(bridge: &Bridge) -> auto::Builder<hyper_util::rt::TokioExecu
 
 /// Serves one connection until it closes, drains it when the server starts draining, and
 /// drops it (closing the socket, cancelling its requests) when the server closes.
-pub async fn serve_connection(
+pub async fn serve_connection<I>(
     bridge: Arc<Bridge>,
     http: Arc<auto::Builder<hyper_util::rt::TokioExecutor>>,
-    stream: TcpStream,
+    stream: I,
     remote: std::net::SocketAddr,
     _permit: OwnedSemaphorePermit,
     mut phase: watch::Receiver<Phase>,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let info = Arc::new(ConnectionInfo { remote_addr: remote.to_string() });
     let service = {
         let bridge = bridge.clone();

@@ -94,3 +94,18 @@ pub fn overloaded(retry_after_seconds: u32) -> Reply {
 pub fn invalid_handler_response(reason: &str) -> Reply {
     json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &format!("internal error: {reason}"), None)
 }
+
+/// 400 for HTTP that cannot be read; the connection is closed after it.
+pub fn bad_request(reason: &str) -> Reply {
+    json_error(StatusCode::BAD_REQUEST, "invalid_argument", &format!("bad request: {reason}"), None)
+}
+
+/// 431 for a request head over the size or header-count limit.
+pub fn head_too_large() -> Reply {
+    json_error(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "resource_exhausted",
+        "request head is too large: at most 64 KiB and 100 headers",
+        None,
+    )
+}

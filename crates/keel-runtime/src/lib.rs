@@ -10,7 +10,9 @@ pub mod config;
 mod connection;
 mod doorbell;
 mod errors;
+mod lean;
 mod pending;
+mod publish;
 mod server;
 mod service;
 mod streaming;
@@ -28,7 +30,7 @@ use keel_core::router::{RouteSpec, Router};
 use tokio::sync::watch;
 
 use crate::bridge::Bridge;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Engine};
 use crate::connection::Phase;
 use crate::doorbell::Doorbell;
 
@@ -59,6 +61,8 @@ pub struct Runtime {
     shutdown_started: AtomicBool,
     /// Disconnects when the accept loop has dropped the listening socket.
     listener_closed: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    /// The lean engine's workers, when it serves.
+    lean: std::sync::Mutex<Option<lean::LeanEngine>>,
 }
 
 fn resolve(hostname: &str, port: u16) -> Result<SocketAddr, OpenError> {
@@ -82,8 +86,12 @@ impl Runtime {
         let typed = typed::TypedEndpoints::load(&config).map_err(OpenError::Config)?;
         let address = resolve(&config.hostname, config.port)?;
 
+        let engine = config.engine;
+        let io_threads = config.worker_threads();
+        // With the lean engine, tokio only runs housekeeping and HTTP/2: one thread is plenty.
+        let tokio_threads = if engine == Engine::Lean { 1 } else { io_threads };
         let tokio = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(config.worker_threads())
+            .worker_threads(tokio_threads)
             .thread_name("keel-io")
             .enable_all()
             .build()
@@ -108,7 +116,21 @@ impl Runtime {
             });
         }
         let (closed_tx, listener_closed) = std::sync::mpsc::sync_channel(0);
-        tokio.spawn(server::accept_loop(bridge.clone(), http, listener, phase_rx, closed_tx));
+        let lean = match engine {
+            Engine::Hyper => {
+                tokio.spawn(server::accept_loop(bridge.clone(), http, listener, phase_rx, closed_tx));
+                None
+            }
+            Engine::Lean => {
+                let listener = listener
+                    .into_std()
+                    .map_err(|e| OpenError::Io(format!("cannot hand the listener to the I/O threads: {e}")))?;
+                let handoff = lean::Handoff { runtime: tokio.handle().clone(), http, phase: phase_rx.clone() };
+                let engine = lean::start(bridge.clone(), listener, io_threads, phase_rx, closed_tx, handoff)
+                    .map_err(|e| OpenError::Io(format!("cannot start the I/O threads: {e}")))?;
+                Some(engine)
+            }
+        };
 
         drop(_entered);
         Ok(Runtime {
@@ -119,6 +141,7 @@ impl Runtime {
             doorbell_path,
             shutdown_started: AtomicBool::new(false),
             listener_closed: std::sync::Mutex::new(listener_closed),
+            lean: std::sync::Mutex::new(lean),
         })
     }
 
@@ -167,6 +190,7 @@ impl Runtime {
             return;
         }
         let _ = self.phase.send(Phase::Draining);
+        self.bridge.wake_lean();
         if let Some(tokio) = &self.tokio {
             tokio.spawn(server::shut_down(self.bridge.clone(), self.phase.clone(), grace));
             // The accept loop sees the phase change within one poll; the bound only guards
@@ -181,6 +205,10 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         let _ = self.phase.send(Phase::Closing);
+        self.bridge.wake_lean();
+        if let Some(lean) = self.lean.lock().ok().and_then(|mut l| l.take()) {
+            lean.join(Duration::from_secs(2));
+        }
         if let Some(tokio) = self.tokio.take() {
             tokio.shutdown_timeout(Duration::from_secs(2));
         }

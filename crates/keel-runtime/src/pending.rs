@@ -9,9 +9,19 @@ use std::sync::Mutex;
 use keel_core::frame::RequestId;
 use tokio::sync::oneshot;
 
+use crate::lean::LoopAddress;
+
+/// Who is waiting for a request's answer.
+pub enum Waiter<T> {
+    /// A hyper connection task, awaiting the value.
+    Task(oneshot::Sender<T>),
+    /// A connection of the lean engine: the answer goes to its worker's inbox.
+    Loop(LoopAddress),
+}
+
 struct Slot<T> {
     generation: u32,
-    waiter: Option<oneshot::Sender<T>>,
+    waiter: Option<Waiter<T>>,
 }
 
 pub struct PendingTable<T> {
@@ -35,15 +45,20 @@ impl<T> PendingTable<T> {
 
     /// Takes a free slot; `None` when `capacity` requests are already in flight.
     pub fn acquire(&self) -> Option<(RequestId, oneshot::Receiver<T>)> {
-        let index = lock(&self.free).pop()?;
         let (tx, rx) = oneshot::channel();
+        self.acquire_for(Waiter::Task(tx)).map(|id| (id, rx))
+    }
+
+    /// Takes a free slot for `waiter`; `None` when `capacity` requests are already in flight.
+    pub fn acquire_for(&self, waiter: Waiter<T>) -> Option<RequestId> {
+        let index = lock(&self.free).pop()?;
         let mut slot = lock(&self.slots[index as usize]);
-        slot.waiter = Some(tx);
-        Some((RequestId { index, generation: slot.generation }, rx))
+        slot.waiter = Some(waiter);
+        Some(RequestId { index, generation: slot.generation })
     }
 
     /// Frees the slot of `id` if it is still the live request there; returns its waiter.
-    fn take(&self, id: RequestId) -> Option<oneshot::Sender<T>> {
+    pub fn take(&self, id: RequestId) -> Option<Waiter<T>> {
         let slot = self.slots.get(id.index as usize)?;
         let waiter = {
             let mut slot = lock(slot);
@@ -59,10 +74,12 @@ impl<T> PendingTable<T> {
 
     /// Delivers `value` to the request `id`. False when the id is stale (already answered,
     /// canceled, or never issued); the value is then dropped.
+    /// Only for requests acquired with [`acquire`](Self::acquire).
+    #[cfg(test)]
     pub fn complete(&self, id: RequestId, value: T) -> bool {
         match self.take(id) {
-            Some(waiter) => waiter.send(value).is_ok(),
-            None => false,
+            Some(Waiter::Task(waiter)) => waiter.send(value).is_ok(),
+            _ => false,
         }
     }
 

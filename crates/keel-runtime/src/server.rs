@@ -46,6 +46,7 @@ async fn accept_until_shutdown(
         };
         match accepted {
             Ok((stream, remote)) => {
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(serve_connection(bridge.clone(), http.clone(), stream, remote, permit, phase.clone()));
             }
             // Out of file descriptors or a connection reset before accept: back off briefly
@@ -62,6 +63,7 @@ pub async fn shut_down(bridge: Arc<Bridge>, phase: watch::Sender<Phase>, grace: 
     let drained = tokio::time::timeout(grace, bridge.connections.acquire_many(all)).await;
     if drained.is_err() {
         let _ = phase.send(Phase::Closing);
+        bridge.wake_lean();
         // Closing is immediate for every task; this bound only guards against a stuck one.
         let _ = tokio::time::timeout(Duration::from_secs(5), bridge.connections.acquire_many(all)).await;
     }

@@ -19,9 +19,10 @@ use keel_core::frame::{FrameKind, RequestId};
 use tokio::sync::mpsc;
 
 use crate::bridge::Bridge;
+use crate::lean::{Inbound, LoopAddress};
 
 /// Shared between the table entry (JS thread) and the body (connection thread).
-struct StreamState {
+pub struct StreamState {
     /// Body bytes sent by JS and not yet taken by the socket.
     buffered: AtomicUsize,
     /// Set when the stream overran its window or JS aborted it; the body then fails, so the
@@ -29,9 +30,34 @@ struct StreamState {
     failed: AtomicBool,
 }
 
+impl StreamState {
+    fn new(first: usize) -> Arc<StreamState> {
+        Arc::new(StreamState { buffered: AtomicUsize::new(first), failed: AtomicBool::new(false) })
+    }
+
+    /// Accounts for `taken` bytes handed to the socket; returns the bytes still buffered.
+    pub fn took(&self, taken: usize) -> usize {
+        self.buffered.fetch_sub(taken, Ordering::AcqRel) - taken
+    }
+}
+
+/// Where a stream's chunks go.
+enum Sink {
+    /// A hyper body, through a channel.
+    Channel(mpsc::UnboundedSender<Bytes>),
+    /// A lean-engine connection, through its worker's inbox.
+    Loop(LoopAddress),
+}
+
 struct Entry {
-    chunks: mpsc::UnboundedSender<Bytes>,
+    sink: Sink,
     state: Arc<StreamState>,
+}
+
+/// What the lean engine must be told about a push or an abort (the bridge delivers it).
+pub struct LoopNotice {
+    pub at: LoopAddress,
+    pub event: Inbound,
 }
 
 /// Open streams by request id. Touched by the JS thread (register, push) and by connection
@@ -50,8 +76,8 @@ impl StreamTable {
     /// Opens a stream for `id` whose first bytes are `first`; returns the body to send.
     pub fn open(&self, bridge: &Arc<Bridge>, id: RequestId, first: Bytes, window: usize) -> ChunkStream {
         let (chunks, receiver) = mpsc::unbounded_channel();
-        let state = Arc::new(StreamState { buffered: AtomicUsize::new(first.len()), failed: AtomicBool::new(false) });
-        lock(self).insert(id.to_u64(), Entry { chunks, state: state.clone() });
+        let state = StreamState::new(first.len());
+        lock(self).insert(id.to_u64(), Entry { sink: Sink::Channel(chunks), state: state.clone() });
         ChunkStream {
             bridge: Arc::downgrade(bridge),
             id,
@@ -64,37 +90,59 @@ impl StreamTable {
         }
     }
 
+    /// Opens a stream of a lean-engine connection; the worker keeps the returned state to
+    /// account for what its socket takes.
+    pub fn open_loop(&self, id: RequestId, at: LoopAddress, first: usize) -> Arc<StreamState> {
+        let state = StreamState::new(first);
+        lock(self).insert(id.to_u64(), Entry { sink: Sink::Loop(at), state: state.clone() });
+        state
+    }
+
     /// Appends bytes to stream `id`; `last` ends it. Chunks for unknown ids (a stream already
-    /// cancelled or ended) are dropped, like any late response.
-    pub fn push(&self, id: RequestId, chunk: Bytes, last: bool, window: usize) {
+    /// cancelled or ended) are dropped, like any late response. For a lean-engine stream the
+    /// chunk is returned, addressed, for the caller to deliver.
+    pub fn push(&self, id: RequestId, chunk: Bytes, last: bool, window: usize) -> Option<LoopNotice> {
         let mut entries = lock(self);
-        let Some(entry) = entries.get(&id.to_u64()) else { return };
+        let entry = entries.get(&id.to_u64())?;
         let buffered = entry.state.buffered.fetch_add(chunk.len(), Ordering::AcqRel) + chunk.len();
         if buffered > 2 * window {
             // JS ignored its credit: end the stream as failed rather than buffer without bound.
             entry.state.failed.store(true, Ordering::Release);
-            entries.remove(&id.to_u64());
-            return;
+            let entry = entries.remove(&id.to_u64())?;
+            return match entry.sink {
+                Sink::Loop(at) => Some(LoopNotice { at, event: Inbound::Abort { id } }),
+                Sink::Channel(_) => None,
+            };
         }
-        if !chunk.is_empty() && entry.chunks.send(chunk).is_err() {
-            entries.remove(&id.to_u64());
-            return;
-        }
+        let notice = match &entry.sink {
+            Sink::Channel(chunks) => {
+                if !chunk.is_empty() && chunks.send(chunk).is_err() {
+                    entries.remove(&id.to_u64());
+                    return None;
+                }
+                None
+            }
+            Sink::Loop(at) => Some(LoopNotice { at: *at, event: Inbound::Chunk { id, bytes: chunk, last } }),
+        };
         if last {
-            // Dropping the sender ends the body once the queued chunks are taken.
+            // Dropping a channel sender ends its body once the queued chunks are taken.
             entries.remove(&id.to_u64());
         }
+        notice
     }
 
     /// Fails stream `id`: the producer broke after the head went out.
-    pub fn abort(&self, id: RequestId) {
-        if let Some(entry) = lock(self).remove(&id.to_u64()) {
-            entry.state.failed.store(true, Ordering::Release);
+    pub fn abort(&self, id: RequestId) -> Option<LoopNotice> {
+        let entry = lock(self).remove(&id.to_u64())?;
+        entry.state.failed.store(true, Ordering::Release);
+        match entry.sink {
+            Sink::Loop(at) => Some(LoopNotice { at, event: Inbound::Abort { id } }),
+            Sink::Channel(_) => None,
         }
     }
 
-    /// Forgets stream `id` (its body was dropped).
-    fn close(&self, id: RequestId) -> bool {
+    /// Forgets stream `id` (its body was dropped, or its connection closed).
+    pub fn close(&self, id: RequestId) -> bool {
         lock(self).remove(&id.to_u64()).is_some()
     }
 }
@@ -130,7 +178,7 @@ impl ChunkStream {
     /// nothing more is buffered (so a producer waiting on credit is never stranded).
     fn took(&mut self, taken: usize) {
         self.uncredited += taken;
-        let buffered = self.state.buffered.fetch_sub(taken, Ordering::AcqRel) - taken;
+        let buffered = self.state.took(taken);
         if self.uncredited >= self.window / 2 || (buffered == 0 && self.uncredited > 0) {
             if let Some(bridge) = self.bridge.upgrade() {
                 bridge.publish_credit(self.id, self.uncredited as u32);

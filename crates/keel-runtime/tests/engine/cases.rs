@@ -1,5 +1,6 @@
-//! The engine over real sockets, with a Rust consumer thread standing in for JS. It follows the
-//! same protocol as bindings/core: poll, walk frames, answer, release on the next poll.
+// The engine over real sockets, with a Rust consumer thread standing in for JS. It follows the
+// same protocol as bindings/core: poll, walk frames, answer, release on the next poll.
+// Included by one test file per engine, each defining `BASE` (the config both share).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -142,7 +143,6 @@ fn echo_path() -> Box<Answer> {
     })
 }
 
-const BASE: &str = r#""hostname":"127.0.0.1","port":0,"threads":2"#;
 
 #[test]
 fn requests_reach_the_consumer_and_answers_reach_the_client() {
