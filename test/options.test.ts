@@ -40,6 +40,42 @@ describe("serve() options", () => {
     rejects({ fetch: handler, idleTimeout: 0 }, /"idleTimeout" is in seconds and must be a positive number/);
   });
 
+  test("engine is \"lean\" or \"hyper\"", () => {
+    rejects({ fetch: handler, engine: "uv" }, /"engine" must be "lean" \(the default\) or "hyper", got "uv"/);
+  });
+
+  for (const engine of ["lean", "hyper"] as const) {
+    test(`the ${engine} engine serves requests, bodies and streams`, async () => {
+      const server = serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        engine,
+        fetch: async (req) => {
+          if (req.method === "POST") return new Response(`got ${await req.text()}`);
+          const parts = ["a", "b", "c"];
+          const body = new ReadableStream({
+            pull(controller) {
+              const next = parts.shift();
+              if (next === undefined) controller.close();
+              else controller.enqueue(new TextEncoder().encode(next));
+            },
+          });
+          return new Response(body, { headers: { "x-engine": engine } });
+        },
+      });
+      try {
+        const posted = await fetch(new URL("/echo", server.url), { method: "POST", body: "ping" });
+        assert.equal(posted.status, 200);
+        assert.equal(await posted.text(), "got ping");
+        const streamed = await fetch(new URL("/stream", server.url));
+        assert.equal(streamed.headers.get("x-engine"), engine);
+        assert.equal(await streamed.text(), "abc");
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
   test("unknown options are named", () => {
     rejects({ fetch: handler, developmnet: true }, /unknown option "developmnet"\. Known options: port, hostname, app, manifest, fetch/);
   });

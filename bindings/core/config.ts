@@ -3,7 +3,7 @@
 
 import { DEFAULT_STREAM_WINDOW_BYTES } from "./response-stream.js";
 import { bindApp, type TypedApp, type TypedRoute } from "./typed-app.js";
-import type { ErrorHandler, Handler, ServeOptions } from "./types.js";
+import type { Engine, ErrorHandler, Handler, ServeOptions } from "./types.js";
 
 /** The JSON `keel_open` takes. Absent fields take the runtime's defaults. */
 export type RuntimeConfig = {
@@ -14,6 +14,7 @@ export type RuntimeConfig = {
   routes: Array<{ method: string; path: string; typed?: string }>;
   fallback: boolean;
   manifestPath?: string;
+  engine?: Engine;
 } & { [K in PassThroughOption]?: number };
 
 /** What an endpoint id leads to: a fetch-style handler, or an api() endpoint. */
@@ -50,7 +51,9 @@ const PASS_THROUGH = [
 
 type PassThroughOption = (typeof PASS_THROUGH)[number];
 
-const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "app", "manifest", "fetch", "routes", "error", "idleTimeout", ...PASS_THROUGH]);
+const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "app", "manifest", "fetch", "routes", "error", "idleTimeout", "engine", ...PASS_THROUGH]);
+
+const ENGINES: readonly Engine[] = ["lean", "hyper"];
 
 export function planServer(options: ServeOptions): ServerPlan {
   if (options === null || typeof options !== "object") {
@@ -95,6 +98,13 @@ export function planServer(options: ServeOptions): ServerPlan {
       throw new TypeError(`serve(): "idleTimeout" is in seconds and must be a positive number, got ${String(seconds)}.`);
     }
     config.idleTimeoutMs = Math.round(seconds * 1000);
+  }
+
+  if (options.engine !== undefined) {
+    if (!ENGINES.includes(options.engine)) {
+      throw new TypeError(`serve(): "engine" must be "lean" (the default) or "hyper", got ${JSON.stringify(options.engine)}.`);
+    }
+    config.engine = options.engine;
   }
 
   const endpoints: Array<EndpointEntry | undefined> = [fetch];

@@ -7,6 +7,7 @@ export type { RequestHeaders } from "./headers.js";
 export type { KeelRequest } from "./request.js";
 export type { HeadersLike, ResponseLike } from "./response.js";
 export type {
+  Engine,
   ErrorHandler,
   Handler,
   HandlerResult,

@@ -45,6 +45,11 @@ export interface ServeOptions {
   idleTimeout?: number;
   /** Rust I/O threads (default: one per core). */
   threads?: number;
+  /**
+   * The HTTP engine: "lean" (default; event-loop threads with their own HTTP/1.1, HTTP/2 handed
+   * to hyper) or "hyper" (tokio + hyper for every connection). docs/ARCHITECTURE.md, "Engines".
+   */
+  engine?: Engine;
 
   // Advanced: the runtime's own knobs (docs/ARCHITECTURE.md, "Runtime config").
   /** Time allowed to send a request head (default 10 000 ms). */
@@ -57,7 +62,7 @@ export interface ServeOptions {
   inlineBodyMax?: number;
   /** Requests handed to JS and not yet answered (default 16 384). */
   maxInflight?: number;
-  /** Open connections before accepting waits (default 10 000). */
+  /** Open connections at most (default 10 000); the lean engine closes further ones at once, hyper's waits. */
   maxConnections?: number;
   /** How long a request may wait for ring space before it gets 503 (default 5 000 ms). */
   queueTimeoutMs?: number;
@@ -66,6 +71,9 @@ export interface ServeOptions {
   /** Per streamed response, body bytes sent ahead of what the client has taken (default 256 KiB). */
   streamWindowBytes?: number;
 }
+
+/** Which Rust HTTP engine serves connections. */
+export type Engine = "lean" | "hyper";
 
 export interface StopOptions {
   /** How long in-flight requests may take to finish before connections are closed (default 10 000). */
