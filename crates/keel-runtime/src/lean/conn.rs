@@ -55,6 +55,9 @@ pub struct Ctx<'a> {
     pub draining: bool,
     /// When the worker must next call `tick`; lowered through `wake_by`.
     pub next_tick: &'a Cell<Instant>,
+    /// A publish found JS parked: the worker rings the doorbell once it has handled every
+    /// event of this turn, so that JS wakes to the whole batch rather than its first request.
+    pub ring_doorbell: &'a Cell<bool>,
 }
 
 impl Ctx<'_> {
@@ -748,7 +751,9 @@ fn dispatch(
     give_back(decoder);
     match published {
         Ok(published) => {
-            bridge.after_publish(published);
+            if published.wake_consumer {
+                ctx.ring_doorbell.set(true);
+            }
             Dispatched::Slot(Slot::Waiting { id, head_request, close, http10 })
         }
         Err(error) => {

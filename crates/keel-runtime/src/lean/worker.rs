@@ -85,6 +85,7 @@ pub fn start(
             handoff: handoff.clone(),
             draining: false,
             next_tick: Cell::new(Instant::now() + NOTHING_DUE),
+            ring_doorbell: Cell::new(false),
             now: Instant::now(),
         });
     }
@@ -121,6 +122,8 @@ struct Worker {
     /// The earliest deadline of any connection (head timeout, end of a discard, a stall
     /// retry): the worker sleeps until then unless an event comes first. Idle, it never spins.
     next_tick: Cell<Instant>,
+    /// Set when a publish of this turn took on waking the parked JS consumer (see `Ctx`).
+    ring_doorbell: Cell<bool>,
     /// The time as of the last return from the poller: precise enough for timeouts.
     now: Instant,
 }
@@ -136,6 +139,7 @@ macro_rules! with_conn {
             now: $worker.now,
             draining: $worker.draining,
             next_tick: &$worker.next_tick,
+            ring_doorbell: &$worker.ring_doorbell,
         };
         match $worker.conns.get_mut($index).and_then(Option::as_mut) {
             Some($conn) => Some($body),
@@ -179,11 +183,15 @@ impl Worker {
             if self.mailbox.has_posts() {
                 self.drain_mailbox();
             }
-            if !self.follow_phase() {
-                return;
-            }
-            if self.now >= self.next_tick.get() {
+            let running = self.follow_phase();
+            if running && self.now >= self.next_tick.get() {
                 self.tick();
+            }
+            if self.ring_doorbell.replace(false) {
+                self.bridge.doorbell.ring();
+            }
+            if !running {
+                return;
             }
         }
     }
@@ -226,6 +234,7 @@ impl Worker {
                         now: self.now,
                         draining: self.draining,
                         next_tick: &self.next_tick,
+                        ring_doorbell: &self.ring_doorbell,
                     };
                     self.conns[index] = Some(Conn::new(key, socket, remote, permit, &ctx));
                 }
