@@ -43,7 +43,7 @@ export interface ServeOptions {
   maxRequestBodySize?: number;
   /** Seconds a keep-alive connection may sit idle (default 60). */
   idleTimeout?: number;
-  /** Rust I/O threads (default: one per core). */
+  /** Rust I/O threads (default: one per core less the one the JS thread needs; at least one). */
   threads?: number;
   /**
    * The HTTP engine: "lean" (default; event-loop threads with their own HTTP/1.1, HTTP/2 handed

@@ -4,7 +4,7 @@
 //   POST /schema → the typed endpoint of examples/schema/app.ts: Rust decodes and validates the
 //                  request against the manifest `keel gen` wrote in examples/schema/.keel and
 //                  answers invalid ones 400 itself; the handler echoes the typed request.
-// PORT=0 picks a free port; KEEL_THREADS sets the Rust I/O threads (default: one per core).
+// PORT=0 picks a free port; KEEL_THREADS sets the Rust I/O threads (default: cores − 1, at least 1).
 
 import { serve } from "../../dist/bindings/node/index.js";
 import * as schemaApp from "../../dist/examples/schema/app.js";
