@@ -1,7 +1,7 @@
 // The request-ring consumer: the drain / park loop of docs/ARCHITECTURE.md.
 //
-// While there is work it drains a batch per event-loop turn (setImmediate in between, so I/O and
-// timers keep running): one keel_poll releases the previous batch and reports the ready slots,
+// While there is work it drains a batch of at most FRAMES_PER_TURN frames per event-loop turn
+// (setImmediate in between, so I/O and timers keep running): one keel_poll releases the previous batch and reports the ready slots,
 // the frames are walked in place, and one keel_commit sends the batch's answers. When the ring
 // is empty it parks; Rust then writes one byte to the doorbell socket when work arrives, and the
 // socket's 'data' event resumes draining. Nothing polls while idle.
@@ -14,6 +14,14 @@ import { KeelRequest } from "./request.js";
 import type { ResponseWriter } from "./response.js";
 
 const SLOT_BYTES = 64;
+
+/**
+ * Frames handled per event-loop turn. Answers are committed at the end of a turn (async ones
+ * after its microtasks), so a turn over a few hundred requests would leave the Rust worker with
+ * nothing to write until all of them ran; a bounded turn lets it write one batch while JS runs
+ * the next. The rest stay in the ring for the next turn.
+ */
+const FRAMES_PER_TURN = 64;
 
 // Request-ring frame kinds.
 const REQUEST = 1;
@@ -110,10 +118,10 @@ export class RingConsumer {
     // else: parked; the doorbell's next 'data' event drains again.
   };
 
-  /** Walks `ready` slots of frames from the head. */
+  /** Walks up to FRAMES_PER_TURN frames of the `ready` slots from the head. */
   private consume(ready: number): void {
     const view = this.ringView;
-    for (let left = ready; left > 0; ) {
+    for (let left = ready, frames = 0; left > 0 && frames < FRAMES_PER_TURN; frames++) {
       const at = this.head * SLOT_BYTES;
       const frameLen = view.getUint32(at, true);
       const kind = view.getUint16(at + 4, true);

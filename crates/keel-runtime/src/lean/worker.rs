@@ -86,6 +86,7 @@ pub fn start(
             draining: false,
             next_tick: Cell::new(Instant::now() + NOTHING_DUE),
             ring_doorbell: Cell::new(false),
+            published_unrung: Cell::new(0),
             now: Instant::now(),
         });
     }
@@ -124,6 +125,7 @@ struct Worker {
     next_tick: Cell<Instant>,
     /// Set when a publish of this turn took on waking the parked JS consumer (see `Ctx`).
     ring_doorbell: Cell<bool>,
+    published_unrung: Cell<usize>,
     /// The time as of the last return from the poller: precise enough for timeouts.
     now: Instant,
 }
@@ -140,6 +142,7 @@ macro_rules! with_conn {
             draining: $worker.draining,
             next_tick: &$worker.next_tick,
             ring_doorbell: &$worker.ring_doorbell,
+            published_unrung: &$worker.published_unrung,
         };
         match $worker.conns.get_mut($index).and_then(Option::as_mut) {
             Some($conn) => Some($body),
@@ -235,6 +238,7 @@ impl Worker {
                         draining: self.draining,
                         next_tick: &self.next_tick,
                         ring_doorbell: &self.ring_doorbell,
+                        published_unrung: &self.published_unrung,
                     };
                     self.conns[index] = Some(Conn::new(key, socket, remote, permit, &ctx));
                 }
