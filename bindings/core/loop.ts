@@ -1,8 +1,9 @@
 // The request-ring consumer: the drain / park loop of docs/ARCHITECTURE.md.
 //
 // While there is work it drains a batch of at most FRAMES_PER_TURN frames per event-loop turn
-// (setImmediate in between, so I/O and timers keep running): one keel_poll releases the previous batch and reports the ready slots,
-// the frames are walked in place, and one keel_commit sends the batch's answers. When the ring
+// (setImmediate in between, so I/O and timers keep running): one keel_poll releases the
+// previous batch and reports the ready slots, the frames are walked in place, and one
+// keel_commit sends the batch's answers. When the ring
 // is empty it parks; Rust then writes one byte to the doorbell socket when work arrives, and the
 // socket's 'data' event resumes draining. Nothing polls while idle.
 

@@ -24,6 +24,7 @@ use mio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::http1::{self, BodyFraming, ChunkedDecoder, DateCache, Framing, HeadFacts};
+use super::wake_js::DeferredRing;
 use super::{ConnKey, Inbound, LoopAddress};
 use crate::bridge::Bridge;
 use crate::errors::{self, Reply};
@@ -38,14 +39,6 @@ const MAX_PIPELINE: usize = 32;
 /// Stream chunks are moved into the write buffer only while it holds less than this, so that
 /// credit follows what the socket takes.
 const STREAM_WRITE_AHEAD: usize = 64 * 1024;
-
-/// A parked JS consumer is woken after this many publishes even if the worker's turn goes on.
-/// Waking JS at the first publish made it drain a request or two and park again (a context
-/// switch per couple of requests); waking it only at the end of a long turn made JS and the
-/// worker take turns, each idle while the other ran. With this bound JS starts on a batch while
-/// the worker reads the next (measured on 2 cores: 32 and 64 both keep GET /hello at its best,
-/// and lift a Hono app's POST /schema from 47k to 61-67k req/s).
-const RING_AFTER: usize = 64;
 
 /// How soon a request waiting for room in the ring is retried.
 pub const STALL_RETRY: Duration = Duration::from_millis(1);
@@ -63,13 +56,9 @@ pub struct Ctx<'a> {
     pub draining: bool,
     /// When the worker must next call `tick`; lowered through `wake_by`.
     pub next_tick: &'a Cell<Instant>,
-    /// A publish found JS parked: the worker rings the doorbell once it has handled every
-    /// event of this turn, or `RING_AFTER` publishes, whichever comes first.
-    pub ring_doorbell: &'a Cell<bool>,
-    /// Publishes since `ring_doorbell` was set.
-    pub published_unrung: &'a Cell<usize>,
+    /// Wakes a parked JS consumer per batch rather than per publish (see wake_js.rs).
+    pub wake_js: &'a DeferredRing,
 }
-
 
 impl Ctx<'_> {
     /// Makes sure the worker ticks no later than `at` (a deadline was set or a retry is due).
@@ -762,18 +751,7 @@ fn dispatch(
     give_back(decoder);
     match published {
         Ok(published) => {
-            if published.wake_consumer {
-                ctx.ring_doorbell.set(true);
-                ctx.published_unrung.set(0);
-            }
-            if ctx.ring_doorbell.get() {
-                let count = ctx.published_unrung.get() + 1;
-                ctx.published_unrung.set(count);
-                if count >= RING_AFTER {
-                    ctx.ring_doorbell.set(false);
-                    bridge.doorbell.ring();
-                }
-            }
+            ctx.wake_js.after_publish(published.wake_consumer, || bridge.doorbell.ring());
             Dispatched::Slot(Slot::Waiting { id, head_request, close, http10 })
         }
         Err(error) => {

@@ -13,6 +13,7 @@
 mod conn;
 mod handoff;
 mod http1;
+mod wake_js;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::conn::{close_stream, Conn, Ctx, Flow};
 use super::handoff::Handoff;
 use super::http1::DateCache;
+use super::wake_js::DeferredRing;
 use super::{ConnKey, Inbound, Mailbox};
 use crate::bridge::Bridge;
 use crate::connection::Phase;
@@ -85,8 +86,7 @@ pub fn start(
             handoff: handoff.clone(),
             draining: false,
             next_tick: Cell::new(Instant::now() + NOTHING_DUE),
-            ring_doorbell: Cell::new(false),
-            published_unrung: Cell::new(0),
+            wake_js: DeferredRing::default(),
             now: Instant::now(),
         });
     }
@@ -123,9 +123,8 @@ struct Worker {
     /// The earliest deadline of any connection (head timeout, end of a discard, a stall
     /// retry): the worker sleeps until then unless an event comes first. Idle, it never spins.
     next_tick: Cell<Instant>,
-    /// Set when a publish of this turn took on waking the parked JS consumer (see `Ctx`).
-    ring_doorbell: Cell<bool>,
-    published_unrung: Cell<usize>,
+    /// A ring owed to a parked JS consumer (wake_js.rs).
+    wake_js: DeferredRing,
     /// The time as of the last return from the poller: precise enough for timeouts.
     now: Instant,
 }
@@ -141,8 +140,7 @@ macro_rules! with_conn {
             now: $worker.now,
             draining: $worker.draining,
             next_tick: &$worker.next_tick,
-            ring_doorbell: &$worker.ring_doorbell,
-            published_unrung: &$worker.published_unrung,
+            wake_js: &$worker.wake_js,
         };
         match $worker.conns.get_mut($index).and_then(Option::as_mut) {
             Some($conn) => Some($body),
@@ -190,9 +188,7 @@ impl Worker {
             if running && self.now >= self.next_tick.get() {
                 self.tick();
             }
-            if self.ring_doorbell.replace(false) {
-                self.bridge.doorbell.ring();
-            }
+            self.wake_js.end_of_turn(|| self.bridge.doorbell.ring());
             if !running {
                 return;
             }
@@ -237,8 +233,7 @@ impl Worker {
                         now: self.now,
                         draining: self.draining,
                         next_tick: &self.next_tick,
-                        ring_doorbell: &self.ring_doorbell,
-                        published_unrung: &self.published_unrung,
+                        wake_js: &self.wake_js,
                     };
                     self.conns[index] = Some(Conn::new(key, socket, remote, permit, &ctx));
                 }
