@@ -9,7 +9,7 @@ import { keel } from "keel/elysia";
 import { createElysiaApp } from "./apps/elysia-app.js";
 import { answer, multipart, useNativeServer, type Answer, type Exchange } from "./differential.js";
 import { after, before, describe, runtime, test } from "./harness.js";
-import { deferred } from "./support.js";
+import { deferred, freePort } from "./support.js";
 
 const json = (value: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(value) });
 const form = multipart({ title: "hello", tag: "a" });
@@ -131,7 +131,7 @@ describe("Elysia on Keel: the server", () => {
       .onStart(() => void events.push("start"))
       .onStop(() => void events.push("stop"))
       .get("/", () => "up");
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     app.listen(port);
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "up");
     await app.stop();

@@ -3,7 +3,7 @@
 // synchronisation tools.
 
 import { existsSync, readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServeOptions, type Server } from "keel";
@@ -42,6 +42,22 @@ export function useServer(options: ServeOptions): { readonly server: Server; rea
       return started!.base;
     },
   };
+}
+
+/**
+ * A port that was free a moment ago, for tests of APIs that take a port number rather than 0.
+ * The OS picks it (a random number could fall in the ephemeral range that outgoing
+ * connections use, and clash).
+ */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(0, "0.0.0.0", resolve);
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 export interface Deferred<T> {
