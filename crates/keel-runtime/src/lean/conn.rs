@@ -41,7 +41,7 @@ const MAX_PIPELINE: usize = 32;
 const STREAM_WRITE_AHEAD: usize = 64 * 1024;
 
 /// How soon a request waiting for room in the ring is retried.
-pub const STALL_RETRY: Duration = Duration::from_millis(1);
+const STALL_RETRY: Duration = Duration::from_millis(1);
 
 /// A refused upload is read and dropped for at most this long before the connection closes.
 const DISCARD_FOR: Duration = Duration::from_secs(1);
@@ -170,7 +170,7 @@ pub struct Conn {
     /// When the connection must have sent a complete request head (or be closed).
     head_deadline: Option<Instant>,
     /// Since when the request at `rpos` has been waiting for room in the ring or the table.
-    pub stalled_since: Option<Instant>,
+    stalled_since: Option<Instant>,
     /// Requests taken off this connection so far (HTTP/2 can only start a connection).
     requests_seen: u64,
     /// Listed among the worker's connections to write at the end of a mailbox batch.

@@ -153,10 +153,9 @@ impl Worker {
     fn run(mut self) {
         let mut events = Events::with_capacity(1024);
         loop {
-            let timeout = self.poll_timeout();
             // Sleep only if nothing was posted; otherwise poll without waiting and take it.
-            let timeout = if self.mailbox.prepare_to_sleep() { timeout } else { Some(Duration::ZERO) };
-            let polled = self.poll.poll(&mut events, timeout);
+            let timeout = if self.mailbox.prepare_to_sleep() { self.until_next_tick() } else { Duration::ZERO };
+            let polled = self.poll.poll(&mut events, Some(timeout));
             self.mailbox.awake();
             if let Err(e) = polled {
                 if e.kind() == ErrorKind::Interrupted {
@@ -195,10 +194,10 @@ impl Worker {
         }
     }
 
-    fn poll_timeout(&self) -> Option<Duration> {
-        // mio rounds a timeout up to whole milliseconds, so a deadline is never polled early
-        // into a busy loop.
-        Some(self.next_tick.get().saturating_duration_since(self.now))
+    /// How long the poller may sleep. mio rounds a timeout up to whole milliseconds, so a
+    /// deadline is never polled early into a busy loop.
+    fn until_next_tick(&self) -> Duration {
+        self.next_tick.get().saturating_duration_since(self.now)
     }
 
     fn accept_all(&mut self) {
