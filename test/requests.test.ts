@@ -117,6 +117,23 @@ describe("requests", () => {
     assert.deepEqual(await json(multi), { name: "a.txt", version: "7" });
   });
 
+  test("header values are read byte for byte (Latin-1); path, query and params as UTF-8, BOM and all", async () => {
+    // café in Latin-1 (one byte é) and in UTF-8 (two bytes), a lone 0xff, and a leading U+FEFF.
+    const head = "GET /users/%EF%BB%BFid?q=%C3%A9&raw=\xef\xbb\xbfx HTTP/1.1\r\nhost: test.local\r\nx-latin: caf\xe9\r\nx-utf8: caf\xc3\xa9 \xff\r\n\r\n";
+    const { response, connection } = await rawExchange(app.server.port, Buffer.from(head, "latin1"));
+    connection.destroy();
+    assert.equal(response.status, 200);
+    assert.deepEqual(JSON.parse(response.body.toString()).params, { id: "\ufeffid" });
+    const inspected = await rawExchange(app.server.port, Buffer.from(head.replace("/users/%EF%BB%BFid", "/inspect"), "latin1"));
+    inspected.connection.destroy();
+    const seen = JSON.parse(inspected.response.body.toString());
+    const headers = Object.fromEntries(seen.entries);
+    assert.equal(headers["x-latin"], "caf\u00e9");
+    assert.equal(headers["x-utf8"], "caf\u00c3\u00a9 \u00ff");
+    assert.equal(seen.url, "http://test.local/inspect?q=%C3%A9&raw=\ufeffx");
+    assert.deepEqual(seen.search, { q: "é", raw: "\ufeffx" });
+  });
+
   test("unmatched requests go to fetch", async () => {
     const res = await fetch(`${app.base}/nowhere/else`);
     assert.deepEqual(await json(res), { fallback: true, pathname: "/nowhere/else" });

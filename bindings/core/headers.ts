@@ -5,7 +5,7 @@
 // names combined with ", ", set-cookie kept apart) and is built once, on first use.
 
 import { HEADER_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
-import { bytesEqualAscii, decodeLatin1 } from "./text.js";
+import { bytesEqualLatin1, decodeLatin1 } from "./text.js";
 
 export class RequestHeaders implements Iterable<[string, string]> {
   private readonly envelope: RequestEnvelope;
@@ -24,6 +24,23 @@ export class RequestHeaders implements Iterable<[string, string]> {
       joined = joined === null ? value : `${joined}, ${value}`;
     }
     return joined;
+  }
+
+  /**
+   * What `get(name)` returns, but `likely` itself when the request carries exactly one `name`
+   * header whose bytes spell it: a value the caller saw before is then not decoded again.
+   */
+  getLikely(name: string, likely: string): string | null {
+    const key = name.toLowerCase();
+    const first = this.next(key, 0);
+    if (first === -1) return null;
+    if (this.next(key, first + 1) !== -1) return this.get(key);
+    const envelope = this.envelope;
+    const start = envelope.spanStart(HEADER_SPANS, first, SpanPart.Value);
+    const length = envelope.spanLength(HEADER_SPANS, first, SpanPart.Value);
+    // Latin-1 maps each byte to the code unit of the same value, so comparing them is exact.
+    if (bytesEqualLatin1(envelope.bytes, start, length, likely)) return likely;
+    return decodeLatin1(envelope.bytes, start, length);
   }
 
   has(name: string): boolean {
@@ -69,7 +86,7 @@ export class RequestHeaders implements Iterable<[string, string]> {
     for (let i = from, n = this.count(); i < n; i++) {
       const start = envelope.spanStart(HEADER_SPANS, i, SpanPart.Name);
       const length = envelope.spanLength(HEADER_SPANS, i, SpanPart.Name);
-      if (bytesEqualAscii(envelope.bytes, start, length, key)) return i;
+      if (bytesEqualLatin1(envelope.bytes, start, length, key)) return i;
     }
     return -1;
   }

@@ -10,9 +10,18 @@ import type { ApiContext } from "./context.js";
 import { BodyLocation, PARAM_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
 import { RequestHeaders } from "./headers.js";
 import type { ResponseStreamControl } from "./response-stream.js";
-import { decodeUtf8 } from "./text.js";
+import { decodeBodyText, decodeUtf8 } from "./text.js";
 
 const EMPTY_BODY = new Uint8Array(0);
+
+/** No header value holds a line feed: matches no Host. */
+const NO_AUTHORITY = "\n";
+
+/**
+ * The origin of the last URL made, by its authority: a server's requests nearly all carry the
+ * same Host, which is then neither decoded nor joined to "http://" again.
+ */
+let lastOrigin = { authority: NO_AUTHORITY, origin: "" };
 
 export class KeelRequest {
   /** @internal The envelope this request reads from. */
@@ -61,10 +70,11 @@ export class KeelRequest {
   /** The absolute URL, `http://` + Host (or the server's address) + path + `?query`. */
   get url(): string {
     if (this.cachedUrl === undefined) {
-      const authority = this.headers.get("host") ?? this.fallbackAuthority;
+      const authority = this.headers.getLikely("host", lastOrigin.authority) ?? this.fallbackAuthority;
+      if (authority !== lastOrigin.authority) lastOrigin = { authority, origin: `http://${authority}` };
       const query = this.envelope.query;
-      const search = query === undefined ? "" : `?${query}`;
-      this.cachedUrl = `http://${authority}${this.envelope.path}${search}`;
+      const path = this.envelope.path;
+      this.cachedUrl = query === undefined ? lastOrigin.origin + path : `${lastOrigin.origin}${path}?${query}`;
     }
     return this.cachedUrl;
   }
@@ -107,8 +117,7 @@ export class KeelRequest {
   }
 
   async text(): Promise<string> {
-    const body = this.takeBody();
-    return decodeUtf8(body, 0, body.length);
+    return decodeBodyText(this.takeBody());
   }
 
   /** The body parsed as JSON; `T` only names the shape you expect, nothing checks it. */

@@ -5,7 +5,10 @@
 // the vtable, whose uint16s are [vtable size, table size, offset of field 0, field 1, …]; an
 // offset of 0 (or a field id past the vtable's end) means the field is absent.
 
-export const ACCESSOR_PRELUDE = `const utf8 = new TextDecoder();
+export const ACCESSOR_PRELUDE = `// A string field's bytes are data: a leading U+FEFF is kept.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+// Buffer's native slicer (Bun and Node) takes any Uint8Array and beats TextDecoder on short text.
+const utf8Slice = typeof globalThis.Buffer?.prototype.utf8Slice === "function" ? globalThis.Buffer.prototype.utf8Slice : undefined;
 
 /**
  * Byte offset of field \`id\` from the table's start; 0 when it is absent. Every getter starts
@@ -23,20 +26,13 @@ function deref(view, at) {
   return at + view.getUint32(at, true);
 }
 
-/** A string (uint32 length, then UTF-8 bytes). Short ASCII is built from char codes, cheaper than TextDecoder. */
+/** A string (uint32 length, then UTF-8 bytes); invalid sequences become U+FFFD. */
 function string(bytes, view, at) {
   const start = deref(view, at);
   const length = view.getUint32(start, true);
   const from = start + 4;
-  if (length <= 32) {
-    let text = "";
-    for (let i = from, end = from + length; i < end; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x80) return utf8.decode(bytes.subarray(from, end));
-      text += String.fromCharCode(byte);
-    }
-    return text;
-  }
+  if (length === 0) return "";
+  if (utf8Slice !== undefined) return utf8Slice.call(bytes, from, from + length);
   return utf8.decode(bytes.subarray(from, from + length));
 }
 
