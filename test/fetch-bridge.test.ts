@@ -204,6 +204,15 @@ describe("fetch bridge: the response", () => {
     "/redirect-header": () => new Response(null, { status: 302, headers: { location: "/string" } }),
     "/proxied": () => fetch(`${upstream}/string`),
     "/status-text": () => new Response("teapot", { status: 418, statusText: "I'm a teapot" }),
+    "/changed-headers": () => {
+      const res = new Response("changed", { headers: { "X-Given": "1", "x-kept": "yes" } });
+      res.headers.set("x-given", "2");
+      res.headers.append("x-added", "3");
+      res.headers.delete("x-kept");
+      return res;
+    },
+    "/json-headers": () => Response.json({ ok: true }, { headers: { "x-json": "1" } }),
+    "/json-own-type": () => Response.json({ ok: true }, { headers: { "Content-Type": "application/vnd.keel+json" } }),
   });
   before(() => void (upstream = app.base));
 
@@ -269,6 +278,23 @@ describe("fetch bridge: the response", () => {
     const res = await fetch(`${app.base}/proxied`);
     assert.equal(res.status, 200);
     assert.equal(await res.text(), "plain text");
+  });
+
+  test("headers changed after the Response was made are the ones sent", async () => {
+    const res = await fetch(`${app.base}/changed-headers`);
+    assert.equal(res.headers.get("x-given"), "2");
+    assert.equal(res.headers.get("x-added"), "3");
+    assert.equal(res.headers.get("x-kept"), null);
+    assert.equal(await res.text(), "changed");
+  });
+
+  test("Response.json() keeps the init headers and a content type of its own", async () => {
+    const res = await fetch(`${app.base}/json-headers`);
+    assert.equal(res.headers.get("x-json"), "1");
+    assert.match(res.headers.get("content-type")!, /^application\/json/);
+    const own = await fetch(`${app.base}/json-own-type`);
+    assert.equal(own.headers.get("content-type"), "application/vnd.keel+json");
+    assert.deepEqual(await own.json(), { ok: true });
   });
 
   test("any status with its body", async () => {

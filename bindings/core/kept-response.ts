@@ -8,14 +8,18 @@
 // with the content type Bun.serve would send. Of a Blob body it keeps only the content type.
 //
 // The kept body is used only while the Response's own body is unread (`bodyUsed` is false), and
-// its status and headers are always read from the Response itself, so changes made to them after
-// construction are sent. A Response rebuilt from another one's body stream, as Hono does when
+// its status is always read from the Response itself. Its headers are read from the Response too,
+// with one exception: headers given in `init` as a plain object of strings (Hono's `c.json()`,
+// Elysia's answers) are kept as well and sent as given while nothing has read `headers` (which
+// is the only way to change them), so that Keel need not iterate a Headers object per response.
+// They are used only when the native Headers would hold exactly the same (see keptHeaders). A Response rebuilt from another one's body stream, as Hono does when
 // middleware replaces `c.res` (`new Response(res.body, res)`), keeps the same body while that
 // stream is unread; Bun.serve sends such a body as application/octet-stream, and so does Keel.
 
 const NativeResponse = globalThis.Response;
 
 const KEPT = Symbol("keel.keptBody");
+const INIT_HEADERS = Symbol("keel.initHeaders");
 
 /** What Bun.serve sends as the content type of a string body, and of a bytes body. */
 const STRING_TYPE = "text/plain;charset=utf-8";
@@ -36,11 +40,52 @@ export function keptBody(response: Response): KeptBody | undefined {
   return kept !== undefined && !response.bodyUsed ? kept : undefined;
 }
 
+/**
+ * The headers a KeptResponse with a kept body was given as a plain object, while `headers` has
+ * not been read and while sending the object as it is gives what the native Headers hold: every
+ * value a string without leading or trailing whitespace (Headers trims it) and no two names equal
+ * but for case (Headers would combine them). Otherwise undefined: read `response.headers`.
+ */
+export function keptHeaders(response: Response): Readonly<Record<string, string>> | undefined {
+  const record = (response as { [INIT_HEADERS]?: Record<string, unknown> })[INIT_HEADERS];
+  if (record === undefined) return undefined;
+  let count = 0;
+  for (const name in record) {
+    const value = record[name];
+    if (typeof value !== "string" || hasOuterWhitespace(value)) return undefined;
+    count++;
+  }
+  if (count > 1 && hasNamesEqualButForCase(record)) return undefined;
+  return record as Record<string, string>;
+}
+
+/** Whether the value starts or ends with tab, line feed, carriage return or space. */
+function hasOuterWhitespace(value: string): boolean {
+  if (value.length === 0) return false;
+  return isHttpWhitespace(value.charCodeAt(0)) || isHttpWhitespace(value.charCodeAt(value.length - 1));
+}
+
+function isHttpWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+function hasNamesEqualButForCase(record: object): boolean {
+  const seen = new Set<string>();
+  for (const name in record) {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) return true;
+    seen.add(lower);
+  }
+  return false;
+}
+
 /** Body streams handed out by KeptResponses, and the Response each came from. */
 const streamOrigins = new WeakMap<object, KeptResponse>();
 
 export class KeptResponse extends NativeResponse {
   readonly [KEPT]: KeptBody | undefined;
+  /** `init.headers` when it is a plain object and the body is kept, until `headers` is read. */
+  [INIT_HEADERS]: object | undefined;
 
   constructor(body?: ConstructorParameters<typeof NativeResponse>[0], init?: ConstructorParameters<typeof NativeResponse>[1]) {
     // Before super(), which takes the stream: the origin's body must still be unread.
@@ -52,13 +97,18 @@ export class KeptResponse extends NativeResponse {
     else if (body instanceof ArrayBuffer) this[KEPT] = { body: new Uint8Array(body), defaultContentType: BYTES_TYPE };
     else if (body instanceof Blob) this[KEPT] = { body: undefined, defaultContentType: body.type || BYTES_TYPE };
     else if (rebuilt !== undefined) this[KEPT] = { body: rebuilt.body, defaultContentType: BYTES_TYPE };
+    const headers = init?.headers;
+    if (this[KEPT]?.body !== undefined && isPlainObject(headers)) this[INIT_HEADERS] = headers;
   }
-
 
   /** Response.json(), remembering the JSON text (Elysia answers objects with it). */
   static override json(data: unknown, init?: ResponseInit): Response {
     const body = JSON.stringify(data);
     if (body === undefined) return NativeResponse.json(data, init) as Response; // throws Bun's error
+    if (init?.headers === undefined) {
+      // The common case, built without reading `headers` back (which would drop the kept ones).
+      return new KeptResponse(body, { ...init, headers: { "content-type": JSON_TYPE } }) as unknown as Response;
+    }
     const response = new KeptResponse(body, init as ConstructorParameters<typeof NativeResponse>[1]);
     if (!response.headers.has("content-type")) response.headers.set("content-type", JSON_TYPE);
     return response as unknown as Response;
@@ -88,6 +138,23 @@ Object.defineProperty(KeptResponse.prototype, "body", {
     return stream;
   },
 });
+
+// `headers` is the one way to change a Response's headers: once it is read, the kept init headers
+// may no longer be what the Response holds, and are dropped.
+const nativeHeaders = Reflect.getOwnPropertyDescriptor(NativeResponse.prototype, "headers")!.get!;
+Object.defineProperty(KeptResponse.prototype, "headers", {
+  configurable: true,
+  get(this: KeptResponse): Headers {
+    if (this[INIT_HEADERS] !== undefined) this[INIT_HEADERS] = undefined;
+    return nativeHeaders.call(this) as Headers;
+  },
+});
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
 
 // Elysia picks how to send a value by `value.constructor.name`.
 Object.defineProperty(KeptResponse, "name", { value: "Response" });

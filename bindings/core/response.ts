@@ -304,11 +304,8 @@ export class ResponseWriter {
     if (valueLen > MAX_HEADER_FIELD) {
       throw new TypeError(`Response header "${name}" has a ${valueLen}-byte value; the limit is 65535 bytes.`);
     }
-    if (nameLen === 12 || nameLen === 14 || nameLen === 17) {
-      const lower = name.toLowerCase();
-      if (lower === "content-type") this.hasContentType = true;
-      else if (lower === "content-length" || lower === "transfer-encoding") return;
-    }
+    if (nameLen === 12 && equalsIgnoringCase(name, "content-type")) this.hasContentType = true;
+    else if (equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "transfer-encoding")) return;
     const out = this.out;
     const start = this.pos;
     let p = start + 4;
@@ -377,6 +374,17 @@ function invalidName(name: string): TypeError {
   return new TypeError(
     `Response header name ${JSON.stringify(name)} is not a valid HTTP token (letters, digits and !#$%&'*+-.^_\`|~).`,
   );
+}
+
+/** Whether `name` is `lower` (lowercase ASCII) but for the case of its ASCII letters. */
+function equalsIgnoringCase(name: string, lower: string): boolean {
+  const length = lower.length;
+  if (name.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function describe(value: unknown): string {

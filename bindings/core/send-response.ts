@@ -9,7 +9,7 @@
 // unread (an endless one would otherwise be pumped for nothing), and the head goes out alone.
 // Those three statuses get no default content type either (an empty string body would).
 
-import { keptBody } from "./kept-response.js";
+import { keptBody, keptHeaders } from "./kept-response.js";
 import { responseParts, TEXT_PLAIN_UTF8 } from "./light-response.js";
 import type { KeelRequest } from "./request.js";
 import type { HeadersLike } from "./response.js";
@@ -39,7 +39,7 @@ export function sendResponse(out: StreamOutput, req: KeelRequest, response: Resp
   const status = response.status;
   // Headers before body: Bun forgets the content type it derives from a body (URLSearchParams,
   // FormData) when `body` is read first.
-  const headers = response.headers;
+  const headers = keptHeaders(response) ?? response.headers;
   const kept = keptBody(response);
   const type = kept === undefined || isNullBodyStatus(status) ? null : kept.defaultContentType;
   if (kept?.body !== undefined) {
