@@ -9,6 +9,8 @@ export const ACCESSOR_PRELUDE = `// A string field's bytes are data: a leading U
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 // Buffer's native slicer (Bun and Node) takes any Uint8Array and beats TextDecoder on short text.
 const utf8Slice = typeof globalThis.Buffer?.prototype.utf8Slice === "function" ? globalThis.Buffer.prototype.utf8Slice : undefined;
+// On V8 (Node) joining char codes beats the native call up to 8 bytes; on JSC (Bun) it never does.
+const CHAR_LOOP_MAX = "Bun" in globalThis ? 0 : 8;
 
 /**
  * Byte offset of field \`id\` from the table's start; 0 when it is absent. Every getter starts
@@ -31,7 +33,19 @@ function string(bytes, view, at) {
   const start = deref(view, at);
   const length = view.getUint32(start, true);
   const from = start + 4;
-  if (length === 0) return "";
+  if (length <= CHAR_LOOP_MAX) {
+    let text = "";
+    for (let i = from, end = from + length; i < end; i++) {
+      const byte = bytes[i];
+      if (byte >= 0x80) return decodeNatively(bytes, from, length);
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  return decodeNatively(bytes, from, length);
+}
+
+function decodeNatively(bytes, from, length) {
   if (utf8Slice !== undefined) return utf8Slice.call(bytes, from, from + length);
   return utf8.decode(bytes.subarray(from, from + length));
 }
