@@ -85,7 +85,7 @@ function render({ started, machine, keel, results, rust }) {
   const groups = [...new Set(results.flatMap((r) => r.rows.map((row) => row.group)))];
   const sections = groups.flatMap((group) => {
     const names = [...new Set(results.flatMap((r) => r.rows.filter((row) => row.group === group).map((row) => row.name)))];
-    const perItem = group.startsWith("drain") ? BATCH : undefined;
+    const perItem = group.startsWith("drain") || group.startsWith("a request through") ? BATCH : undefined;
     const rows = names.map((name) => [
       name,
       ...results.flatMap((r) => {

@@ -10,12 +10,14 @@ const SLOT_BYTES = 64;
 /** Frames per drained batch. */
 export const BATCH = 64;
 
-/** Registers every case. `keel`: micro/keel-modules.mjs; `runtime`, `frames`: micro/frames.mjs. */
-export function registerCases({ keel, runtime, frames }) {
+/** Registers every case (async: one imports an app). `keel`: micro/keel-modules.mjs; `runtime`, `frames`: micro/frames.mjs. */
+export async function registerCases({ keel, runtime, frames }) {
   ffiCalls(keel, runtime);
   drain(keel, frames);
   typedRead(keel, frames.schema);
   serialize(keel);
+  // Last: it replaces the global Response, as keel/hono's serve() does.
+  await fetchBridge(keel, frames.hello);
 }
 
 function ffiCalls(keel, runtime) {
@@ -96,5 +98,42 @@ function serialize(keel) {
       writer.flush();
     });
     bench("JSON.stringify + TextEncoder.encode", () => do_not_optimize(encoder.encode(JSON.stringify(reply))));
+  });
+}
+
+/**
+ * A GET /hello answered end to end on the JS thread, without the FFI calls: BATCH copies of the
+ * real frame drained by RingConsumer, dispatched, answered into the response buffer (its commit
+ * a no-op) and released. A Keel route against the same Hono app keel/hono serves (the fetch
+ * bridge: a lazy web Request in, the app's Response out), and, for scale, that app's own cost
+ * on the runtime's Request and Response with no server around it.
+ */
+async function fetchBridge(keel, frame) {
+  keel.installFetchGlobals();
+  const { app } = await import("../servers/hono-app.mjs");
+  const ring = new Uint8Array(frame.length * BATCH);
+  for (let i = 0; i < BATCH; i++) ring.set(frame, i * frame.length);
+  const fakeRuntime = { requestRing: ring.buffer, spilledBody: () => new Uint8Array(0) };
+  const writer = new keel.ResponseWriter(new ArrayBuffer(1024 * 1024), { commit: () => 1, respond: () => 1 });
+  const server = { hostname: "127.0.0.1", port: 1 };
+  const consumerOf = (handler) => {
+    // Every endpoint id goes to `handler`: the frame names the id of the app it was captured from.
+    const dispatcher = new keel.Dispatcher(new Array(256).fill(handler), server, writer);
+    return new keel.RingConsumer(fakeRuntime, dispatcher, writer, "127.0.0.1:1");
+  };
+  const keelRoute = consumerOf(() => ({ body: { message: "Hello, World!" } }));
+  const hono = consumerOf((req) => app.fetch(keel.fetchRequest(req), new keel.KeelHonoEnv(req)));
+  const slots = ring.length / SLOT_BYTES;
+  const drainAndAnswer = (consumer) => () => {
+    consumer.consume(slots);
+    do_not_optimize(consumer.releaseHeld());
+    writer.flush();
+  };
+  group(`a request through the fetch bridge: ${BATCH} × GET /hello answered (no FFI)`, () => {
+    bench("Keel route returning { body }", drainAndAnswer(keelRoute));
+    bench("Hono app through keel/hono's fetch bridge", drainAndAnswer(hono));
+    bench(`Hono app.fetch(new Request(url)) × ${BATCH}, no server`, () => {
+      for (let i = 0; i < BATCH; i++) do_not_optimize(app.fetch(new Request("http://127.0.0.1:1/hello")));
+    });
   });
 }

@@ -8,12 +8,16 @@ const src = (path) => new URL(isBun ? `${path}.ts` : `dist/${path}.js`, root).hr
 export const runtimeName = isBun ? `Bun ${globalThis.Bun.version}` : `Node ${process.version.slice(1)}`;
 
 export async function loadKeel() {
-  const [native, config, loop, envelope, response] = await Promise.all([
+  const [native, config, loop, envelope, response, dispatch, fetchRequest, webGlobals, honoEnv] = await Promise.all([
     import(src(isBun ? "bindings/bun/native" : "bindings/node/native")),
     import(src("bindings/core/config")),
     import(src("bindings/core/loop")),
     import(src("bindings/core/envelope")),
     import(src("bindings/core/response")),
+    import(src("bindings/core/dispatch")),
+    import(src("bindings/core/fetch-request")),
+    import(src("bindings/core/web-globals")),
+    import(src("bindings/hono/env")),
   ]);
   return {
     loadNative: isBun ? native.loadBunNative : native.loadNodeNative,
@@ -21,6 +25,11 @@ export async function loadKeel() {
     RingConsumer: loop.RingConsumer,
     RequestEnvelope: envelope.RequestEnvelope,
     ResponseWriter: response.ResponseWriter,
+    Dispatcher: dispatch.Dispatcher,
+    fetchRequest: fetchRequest.fetchRequest,
+    KeelHonoEnv: honoEnv.KeelHonoEnv,
+    /** Installs keel/hono's global Request and Response for this runtime, as serve() does. */
+    installFetchGlobals: () => webGlobals.installFetchGlobals(isBun ? "bun" : "node"),
     schemaApp: await import(new URL(isBun ? "examples/schema/app.ts" : "dist/examples/schema/app.js", root).href),
     manifestDir: new URL("examples/schema/.keel/", root),
     accessors: await import(new URL("examples/schema/.keel/accessors.js", root).href),

@@ -10,7 +10,7 @@ import { loadKeel, runtimeName } from "./keel-modules.mjs";
 const keel = await loadKeel();
 const native = keel.loadNative();
 const { runtime, frames } = await captureFrames(keel, native);
-registerCases({ keel, runtime, frames });
+await registerCases({ keel, runtime, frames });
 
 const result = await run({ colors: false, print: (line) => process.stderr.write(`${line}\n`) });
 const groups = result.layout.map((g) => g.name);
