@@ -212,6 +212,12 @@ describe("fetch bridge: the response", () => {
       return res;
     },
     "/json-headers": () => Response.json({ ok: true }, { headers: { "x-json": "1" } }),
+    "/init-object-changed": () => {
+      const init = { "x-init": "as made" };
+      const res = new Response("made", { headers: init });
+      init["x-init"] = "changed later";
+      return res;
+    },
     "/json-own-type": () => Response.json({ ok: true }, { headers: { "Content-Type": "application/vnd.keel+json" } }),
   });
   before(() => void (upstream = app.base));
@@ -286,6 +292,11 @@ describe("fetch bridge: the response", () => {
     assert.equal(res.headers.get("x-added"), "3");
     assert.equal(res.headers.get("x-kept"), null);
     assert.equal(await res.text(), "changed");
+  });
+
+  test("changing the init object after the Response was made changes nothing", async () => {
+    const res = await fetch(`${app.base}/init-object-changed`);
+    assert.equal(res.headers.get("x-init"), "as made");
   });
 
   test("Response.json() keeps the init headers and a content type of its own", async () => {

@@ -8,13 +8,15 @@
 // with the content type Bun.serve would send. Of a Blob body it keeps only the content type.
 //
 // The kept body is used only while the Response's own body is unread (`bodyUsed` is false), and
-// its status is always read from the Response itself. Its headers are read from the Response too,
-// with one exception: headers given in `init` as a plain object of strings (Hono's `c.json()`,
-// Elysia's answers) are kept as well and sent as given while nothing has read `headers` (which
-// is the only way to change them), so that Keel need not iterate a Headers object per response.
-// They are used only when the native Headers would hold exactly the same (see keptHeaders). A Response rebuilt from another one's body stream, as Hono does when
-// middleware replaces `c.res` (`new Response(res.body, res)`), keeps the same body while that
-// stream is unread; Bun.serve sends such a body as application/octet-stream, and so does Keel.
+// its status is always read from the Response itself. So are its headers, but for one case:
+// headers given in `init` as a plain object (Hono's `c.json()`, Elysia's answers) are copied and
+// kept too, and sent from that copy while nothing has read `headers` (the only way to change
+// them) and the copy holds exactly what the native Headers do (see keptHeaders), so that Keel
+// need not iterate a Headers object per response.
+//
+// A Response rebuilt from another one's body stream, as Hono does when middleware replaces
+// `c.res` (`new Response(res.body, res)`), keeps the same body while that stream is unread;
+// Bun.serve sends such a body as application/octet-stream, and so does Keel.
 
 const NativeResponse = globalThis.Response;
 
@@ -84,7 +86,11 @@ const streamOrigins = new WeakMap<object, KeptResponse>();
 
 export class KeptResponse extends NativeResponse {
   readonly [KEPT]: KeptBody | undefined;
-  /** `init.headers` when it is a plain object and the body is kept, until `headers` is read. */
+  /**
+   * A copy of `init.headers` when that is a plain object and the body is kept (a copy: the
+   * caller may change its object later, which must not change this Response), until `headers`
+   * is read.
+   */
   [INIT_HEADERS]: object | undefined;
 
   constructor(body?: ConstructorParameters<typeof NativeResponse>[0], init?: ConstructorParameters<typeof NativeResponse>[1]) {
@@ -98,7 +104,7 @@ export class KeptResponse extends NativeResponse {
     else if (body instanceof Blob) this[KEPT] = { body: undefined, defaultContentType: body.type || BYTES_TYPE };
     else if (rebuilt !== undefined) this[KEPT] = { body: rebuilt.body, defaultContentType: BYTES_TYPE };
     const headers = init?.headers;
-    if (this[KEPT]?.body !== undefined && isPlainObject(headers)) this[INIT_HEADERS] = headers;
+    if (this[KEPT]?.body !== undefined && isPlainObject(headers)) this[INIT_HEADERS] = { ...headers };
   }
 
   /** Response.json(), remembering the JSON text (Elysia answers objects with it). */

@@ -70,7 +70,16 @@ export class LightResponse {
       throw new RangeError(`Response status must be an integer from 200 to 599, got ${String(status)}.`);
     }
     // A Response given as init (`new Response(old.body, old)`, as Hono does) keeps its headers.
-    const headers = init instanceof NativeResponse ? new Headers(init.headers as HeadersInit) : (init?.headers as HeadersInit | undefined);
+    // A plain object or array is copied: the caller may change its own later.
+    const given = init?.headers as HeadersInit | undefined;
+    const headers =
+      init instanceof NativeResponse
+        ? new Headers(init.headers as HeadersInit)
+        : Array.isArray(given)
+          ? given.slice()
+          : given !== undefined && !(given instanceof Headers)
+            ? { ...(given as Record<string, string>) }
+            : given;
     this[PARTS] = { status, statusText: init?.statusText ?? "", headers, body: kept };
   }
 
