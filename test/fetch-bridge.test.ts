@@ -67,6 +67,13 @@ describe("fetch bridge: the request", () => {
       for (let r = await reader.read(); !r.done; r = await reader.read()) received += new TextDecoder().decode(r.value);
       return text({ received, used: request.bodyUsed });
     },
+    "/body-checked-first": async (request) => {
+      // Elysia's parser: test for a body, then read it with json().
+      const stream = request.body;
+      const got = stream ? await request.json() : null;
+      const left = await new Response(stream).text();
+      return text({ got, used: request.bodyUsed, left });
+    },
     "/twice": async (request) => {
       await request.text();
       const again = await request.text().then(
@@ -137,6 +144,11 @@ describe("fetch bridge: the request", () => {
 
   test("body is a ReadableStream of the bytes", async () => {
     assert.deepEqual(await json(await fetch(`${app.base}/stream`, { method: "POST", body: "streamed" })), { received: "streamed", used: true });
+  });
+
+  test("a body stream taken but not read leaves the body to json(), and is empty after it", async () => {
+    const res = await fetch(`${app.base}/body-checked-first`, { method: "POST", body: '{"a":[1,"é"]}' });
+    assert.deepEqual(await json(res), { got: { a: [1, "é"] }, used: true, left: "" });
   });
 
   test("a body can be read once; a second read is a TypeError", async () => {

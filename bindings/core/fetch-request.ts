@@ -88,27 +88,31 @@ class FetchRequest {
     return "half";
   }
 
-  /** The body as a ReadableStream; null for a request without one (like GET). */
+  /**
+   * The body as a ReadableStream; null for a request without one (like GET). The stream takes
+   * the body only when first read: frameworks test `if (request.body)` before calling json(),
+   * which then still reads the body in place.
+   */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#real !== undefined) return this.#real.body;
     if (this.#stream !== undefined) return this.#stream;
     const req = this[KEEL_REQUEST];
     if (!hasBody(req)) return (this.#stream = null);
-    // A copy: the stream may be read after the frame's slots went back to Rust.
-    const bytes = req.bodyUsed ? new Uint8Array(0) : req.takeBody().slice();
-    return (this.#stream = new ReadableStream<Uint8Array>({
-      pull: (controller) => {
-        this.#streamRead = true;
-        if (bytes.length > 0) controller.enqueue(bytes);
-        controller.close();
-      },
-    }));
+    const pull = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
+      this.#streamRead = true;
+      // A copy: the stream may be read after the frame's slots went back to Rust. A body that
+      // a body method read in the meantime leaves the stream empty.
+      const bytes = req.bodyUsed ? new Uint8Array(0) : req.takeBody().slice();
+      if (bytes.length > 0) controller.enqueue(bytes);
+      controller.close();
+    };
+    // highWaterMark 0: nothing is pulled before someone reads.
+    return (this.#stream = new ReadableStream<Uint8Array>({ pull }, { highWaterMark: 0 }));
   }
 
   get bodyUsed(): boolean {
     if (this.#real !== undefined) return this.#real.bodyUsed;
-    if (this.#stream !== undefined) return this.#streamRead;
-    return this[KEEL_REQUEST].bodyUsed;
+    return this.#streamRead || this[KEEL_REQUEST].bodyUsed;
   }
 
   text(): Promise<string> {
@@ -149,16 +153,22 @@ class FetchRequest {
     const req = this[KEEL_REQUEST];
     const method = this.method;
     let body: BodyInit | null = null;
-    if (this.#stream !== undefined) body = this.#stream;
+    if (this.#streamInUse()) body = this.#stream!;
     else if (hasBody(req) && !req.bodyUsed) body = req.takeBody().slice();
     const init: RequestInit & { duplex?: "half" } = { method, headers: this.headers, body, signal: this.signal };
     if (body instanceof ReadableStream) init.duplex = "half";
     return (this.#real = new NativeRequest(this.url, init) as unknown as Request);
   }
 
-  /** Whether the body is still in the Keel request (no stream made, not materialized). */
+  /** Whether the body is still in the Keel request (its stream, if made, untouched; not materialized). */
   #inPlace(): boolean {
-    return this.#stream === undefined && this.#real === undefined;
+    return this.#real === undefined && !this.#streamInUse();
+  }
+
+  /** Whether the body stream was handed out and then read from or locked to a reader. */
+  #streamInUse(): boolean {
+    const stream = this.#stream;
+    return stream !== undefined && stream !== null && (this.#streamRead || stream.locked);
   }
 
   /** Reads the body through a real Response, or through the real Request once there is one. */
@@ -166,8 +176,9 @@ class FetchRequest {
     if (this.#real !== undefined) return (this.#real as unknown as BodyReaders)[reader]();
     if (this.bodyUsed) return Promise.reject(bodyUsedError());
     const type = this.headers.get("content-type");
-    const bytes = this.#stream === undefined ? this[KEEL_REQUEST].takeBody().slice() : this.#stream;
-    if (this.#stream !== undefined) this.#streamRead = true;
+    const viaStream = this.#streamInUse();
+    const bytes = viaStream ? this.#stream! : this[KEEL_REQUEST].takeBody().slice();
+    if (viaStream) this.#streamRead = true;
     const response = new NativeResponse(bytes, type === null ? undefined : { headers: { "content-type": type } });
     return (response as unknown as BodyReaders)[reader]();
   }
