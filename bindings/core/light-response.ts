@@ -42,6 +42,18 @@ export function responseParts(response: object): ResponseParts | undefined {
   return (response as { [PARTS]?: ResponseParts })[PARTS];
 }
 
+/**
+ * The init's headers as a light Response keeps them. A Response given as init (`new
+ * Response(old.body, old)`, as Hono does) lends a copy of its headers; a plain object or array
+ * is copied, since the caller may change its own later; a Headers object is used as it is.
+ */
+function keptInitHeaders(init: ResponseInit | undefined): HeadersInit | undefined {
+  if (init instanceof NativeResponse) return new Headers(init.headers as HeadersInit);
+  const given = init?.headers as HeadersInit | undefined;
+  if (given === undefined || given instanceof Headers) return given;
+  return Array.isArray(given) ? given.slice() : { ...(given as Record<string, string>) };
+}
+
 type KeptBody = ResponseParts["body"];
 const NOT_KEPT = Symbol("not kept");
 
@@ -69,18 +81,7 @@ export class LightResponse {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`Response status must be an integer from 200 to 599, got ${String(status)}.`);
     }
-    // A Response given as init (`new Response(old.body, old)`, as Hono does) keeps its headers.
-    // A plain object or array is copied: the caller may change its own later.
-    const given = init?.headers as HeadersInit | undefined;
-    const headers =
-      init instanceof NativeResponse
-        ? new Headers(init.headers as HeadersInit)
-        : Array.isArray(given)
-          ? given.slice()
-          : given !== undefined && !(given instanceof Headers)
-            ? { ...(given as Record<string, string>) }
-            : given;
-    this[PARTS] = { status, statusText: init?.statusText ?? "", headers, body: kept };
+    this[PARTS] = { status, statusText: init?.statusText ?? "", headers: keptInitHeaders(init), body: kept };
   }
 
   get status(): number {

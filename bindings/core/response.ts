@@ -304,7 +304,7 @@ export class ResponseWriter {
     if (valueLen > MAX_HEADER_FIELD) {
       throw new TypeError(`Response header "${name}" has a ${valueLen}-byte value; the limit is 65535 bytes.`);
     }
-    if (nameLen === 12 && equalsIgnoringCase(name, "content-type")) this.hasContentType = true;
+    if (equalsIgnoringCase(name, "content-type")) this.hasContentType = true;
     else if (equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "transfer-encoding")) return;
     const out = this.out;
     const start = this.pos;
