@@ -109,6 +109,11 @@ impl Router {
 
     /// Params borrow from both the router (names) and the path (values).
     pub fn route<'a>(&'a self, method: &str, path: &'a str) -> RouteMatch<'a> {
+        // An app served through its own router (keel/hono, keel/elysia) has no Keel routes: every
+        // request is for the fallback, and the tree need not be touched at all.
+        if self.endpoints.is_empty() {
+            return RouteMatch::NotFound;
+        }
         let Ok(found) = self.paths.at(path) else {
             return RouteMatch::NotFound;
         };
@@ -141,6 +146,13 @@ mod tests {
 
     fn spec(method: &str, path: &str) -> RouteSpec {
         RouteSpec { method: method.into(), path: path.into() }
+    }
+
+    #[test]
+    fn an_empty_table_finds_nothing() {
+        let router = Router::new(&[]).unwrap();
+        assert_eq!(router.route("GET", "/"), RouteMatch::NotFound);
+        assert_eq!(router.route("POST", "/anything/at/all"), RouteMatch::NotFound);
     }
 
     #[test]
