@@ -24,6 +24,7 @@ use mio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::http1::{self, BodyFraming, ChunkedDecoder, DateCache, Framing, HeadFacts};
+use super::read_buf::{Filled, ReadBuf};
 use super::wake_js::DeferredRing;
 use super::{ConnKey, Inbound, LoopAddress};
 use crate::bridge::Bridge;
@@ -81,7 +82,7 @@ pub enum Flow {
 enum ReadState {
     /// Waiting for (more of) a request head.
     Head,
-    /// The head is complete (`head_len` bytes at `rpos`); its body is arriving.
+    /// The head is complete (the first `head_len` unread bytes); its body is arriving.
     Body { head_len: usize, facts: HeadFacts, chunked: Option<ChunkedBody> },
     /// A refused upload: read and drop up to `budget` bytes until `until` or the body's end,
     /// then close.
@@ -125,10 +126,10 @@ impl DiscardEnd {
 
 struct ChunkedBody {
     decoder: ChunkedDecoder,
-    /// Where the next undecoded byte is, relative to `rpos`.
+    /// Where the next undecoded byte is, relative to the start of the unread bytes.
     cursor: usize,
     body: Vec<u8>,
-    /// The whole body once decoded, with the bytes it took after `rpos`; kept so that a
+    /// The whole body once decoded, with the unread bytes it took; kept so that a
     /// request stalled on a full ring can be dispatched again.
     done: Option<(Bytes, usize)>,
 }
@@ -162,8 +163,8 @@ pub struct Conn {
     pub socket: TcpStream,
     remote: String,
     remote_addr: std::net::SocketAddr,
-    rbuf: Vec<u8>,
-    rpos: usize,
+    /// Read from the socket, not yet consumed: the request being parsed and any behind it.
+    rbuf: ReadBuf,
     wbuf: Vec<u8>,
     wpos: usize,
     read: ReadState,
@@ -173,7 +174,7 @@ pub struct Conn {
     read_paused: bool,
     /// When the connection must have sent a complete request head (or be closed).
     head_deadline: Option<Instant>,
-    /// Since when the request at `rpos` has been waiting for room in the ring or the table.
+    /// Since when the request at the front of the unread bytes has been waiting for room in the ring or the table.
     stalled_since: Option<Instant>,
     /// Requests taken off this connection so far (HTTP/2 can only start a connection).
     requests_seen: u64,
@@ -191,8 +192,7 @@ impl Conn {
             socket,
             remote: remote.to_string(),
             remote_addr: remote,
-            rbuf: Vec::with_capacity(4096),
-            rpos: 0,
+            rbuf: ReadBuf::default(),
             wbuf: Vec::new(),
             wpos: 0,
             read: ReadState::Head,
@@ -208,7 +208,7 @@ impl Conn {
 
     /// The bytes read but not yet parsed, for a hand-off to the hyper engine.
     pub fn take_unparsed(&mut self) -> Vec<u8> {
-        self.rbuf.split_off(self.rpos)
+        self.rbuf.take_unread()
     }
 
     /// The socket, the peer's address and the connection permit, for a hand-off.
@@ -258,30 +258,13 @@ impl Conn {
                 }
                 continue;
             }
-            if self.rpos > 0 && self.rpos == self.rbuf.len() {
-                self.rbuf.clear();
-                self.rpos = 0;
-            }
-            if self.rbuf.len() - self.rpos >= bound {
+            if self.rbuf.len() >= bound {
                 self.read_paused = true;
                 return Ok(false);
             }
-            if self.rbuf.capacity() - self.rbuf.len() < 4096 {
-                if self.rpos > 0 {
-                    self.rbuf.drain(..self.rpos);
-                    self.rpos = 0;
-                }
-                self.rbuf.reserve(8192.max(self.rbuf.len()));
-            }
-            let filled = self.rbuf.len();
-            let spare = self.rbuf.capacity() - filled;
-            self.rbuf.resize(filled + spare, 0);
-            let result = self.socket.read(&mut self.rbuf[filled..]);
-            let got = *result.as_ref().unwrap_or(&0);
-            self.rbuf.truncate(filled + got);
-            match result {
-                Ok(0) => return Ok(true),
-                Ok(n) if n < spare => return Ok(false), // drained: the socket had no more
+            match self.rbuf.read_from(&mut self.socket) {
+                Ok(Filled { bytes: 0, .. }) => return Ok(true),
+                Ok(Filled { bytes, room }) if bytes < room => return Ok(false), // drained: the socket had no more
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -319,9 +302,9 @@ impl Conn {
         }
     }
 
-    /// Parses a head at `rpos`. `Ok(true)` when a request (or its refusal) was taken.
+    /// Parses a head at the front of the unread bytes. `Ok(true)` when a request (or its refusal) was taken.
     fn read_head(&mut self, ctx: &Ctx<'_>) -> Result<bool, Flow> {
-        let input = &self.rbuf[self.rpos..];
+        let input = self.rbuf.unread();
         if input.is_empty() {
             return Ok(false);
         }
@@ -356,8 +339,8 @@ impl Conn {
         let limit = ctx.bridge.config.max_request_body_size;
         if let Framing::Length(declared) = facts.framing {
             if declared > limit {
-                self.rpos += head_len;
-                let buffered = (self.rbuf.len() - self.rpos) as u64;
+                self.rbuf.consume(head_len);
+                let buffered = self.rbuf.len() as u64;
                 let end = if facts.expect_continue { DiscardEnd::Unknown } else { DiscardEnd::After(declared.saturating_sub(buffered)) };
                 self.refuse_upload(ctx, limit, end);
                 return Ok(true);
@@ -373,7 +356,7 @@ impl Conn {
         Ok(true)
     }
 
-    /// Completes the body of the request at `rpos` if it has arrived, then dispatches it.
+    /// Completes the body of the request at the front of the unread bytes if it has arrived, then dispatches it.
     fn read_body(&mut self, ctx: &Ctx<'_>) -> bool {
         let ReadState::Body { head_len, facts, chunked } = &mut self.read else { return false };
         let (head_len, facts) = (*head_len, *facts);
@@ -382,14 +365,14 @@ impl Conn {
             (Framing::Empty, _) => (Bytes::new(), head_len),
             (Framing::Length(len), _) => {
                 let end = head_len + len as usize;
-                if self.rbuf.len() - self.rpos < end {
+                if self.rbuf.len() < end {
                     return false;
                 }
-                (Bytes::copy_from_slice(&self.rbuf[self.rpos + head_len..self.rpos + end]), end)
+                (Bytes::copy_from_slice(&self.rbuf.unread()[head_len..end]), end)
             }
             (Framing::Chunked, Some(ChunkedBody { done: Some((body, consumed)), .. })) => (body.clone(), *consumed),
             (Framing::Chunked, Some(state)) => {
-                let input = &self.rbuf[self.rpos + state.cursor..];
+                let input = &self.rbuf.unread()[state.cursor..];
                 match state.decoder.decode(input, &mut state.body, limit) {
                     Ok((used, false)) => {
                         state.cursor += used;
@@ -402,8 +385,8 @@ impl Conn {
                     }
                     Err(http1::ChunkError::TooLarge) => {
                         let mut end = DiscardEnd::LastChunk { tail: [0; 4] };
-                        let ended = end.consume(&self.rbuf[self.rpos..]);
-                        self.rpos = self.rbuf.len();
+                        let ended = end.consume(self.rbuf.unread());
+                        self.rbuf.consume_all();
                         self.refuse_upload(ctx, limit, if ended { DiscardEnd::After(0) } else { end });
                         return true;
                     }
@@ -415,13 +398,13 @@ impl Conn {
             }
             (Framing::Chunked, None) => unreachable!("a chunked body always has its decoder state"),
         };
-        let head = &self.rbuf[self.rpos..self.rpos + head_len];
+        let head = &self.rbuf.unread()[..head_len];
         let address = LoopAddress { worker: ctx.worker, conn: self.key };
         let keep_alive = facts.keep_alive && !ctx.draining;
         match dispatch(ctx, address, &self.remote, head, body, !keep_alive, self.stalled_since) {
             Dispatched::Slot(slot) => {
                 self.stalled_since = None;
-                self.rpos += consumed;
+                self.rbuf.consume(consumed);
                 self.read = if keep_alive { ReadState::Head } else { ReadState::Done };
                 self.queue.push_back(slot);
                 self.pump(ctx);
@@ -442,7 +425,7 @@ impl Conn {
         render_reply(&mut bytes, reply, false, true, ctx.date);
         self.queue.push_back(Slot::Ready { bytes, close: true });
         self.read = ReadState::Done;
-        self.rpos = self.rbuf.len();
+        self.rbuf.consume_all();
         self.pump(ctx);
         Flow::Keep
     }
@@ -454,8 +437,8 @@ impl Conn {
         let mut bytes = Vec::new();
         render_reply(&mut bytes, errors::body_too_large(limit), false, true, ctx.date);
         self.queue.push_back(Slot::Ready { bytes, close: true });
-        let buffered = (self.rbuf.len() - self.rpos) as u64;
-        self.rpos = self.rbuf.len();
+        let buffered = self.rbuf.len() as u64;
+        self.rbuf.consume_all();
         self.read = match end {
             DiscardEnd::Unknown | DiscardEnd::After(0) => ReadState::Done,
             end => {
@@ -553,7 +536,7 @@ impl Conn {
                 self.abandon_all(ctx.bridge);
                 return;
             }
-            if self.queue.is_empty() && matches!(self.read, ReadState::Head) && self.rpos == self.rbuf.len() {
+            if self.queue.is_empty() && matches!(self.read, ReadState::Head) && self.rbuf.is_empty() {
                 let deadline = ctx.now + ctx.bridge.config.head_wait_timeout();
                 ctx.wake_by(deadline);
                 self.head_deadline = Some(deadline);
@@ -574,7 +557,7 @@ impl Conn {
 
     /// True when nothing is owed and nothing is half-read: safe to close while draining.
     pub fn idle(&self) -> bool {
-        self.queue.is_empty() && self.wpos == self.wbuf.len() && self.rpos == self.rbuf.len()
+        self.queue.is_empty() && self.wpos == self.wbuf.len() && self.rbuf.is_empty()
             && matches!(self.read, ReadState::Head)
     }
 
@@ -614,14 +597,14 @@ impl Conn {
                 self.pump(ctx);
                 continue;
             }
-            let unparsed = self.read_paused || self.rpos < self.rbuf.len();
+            let unparsed = self.read_paused || !self.rbuf.is_empty();
             if unparsed && self.queue.len() < MAX_PIPELINE && self.stalled_since.is_none() {
-                let before = (self.rpos, self.rbuf.len(), self.queue.len());
+                let before = (self.rbuf.progress(), self.queue.len());
                 let flow = self.resume(ctx);
                 if flow != Flow::Keep {
                     return flow;
                 }
-                let progressed = before != (self.rpos, self.rbuf.len(), self.queue.len());
+                let progressed = before != (self.rbuf.progress(), self.queue.len());
                 if progressed && self.wpos < self.wbuf.len() {
                     continue;
                 }

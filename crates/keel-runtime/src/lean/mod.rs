@@ -13,6 +13,7 @@
 mod conn;
 mod handoff;
 mod http1;
+mod read_buf;
 mod wake_js;
 mod worker;
 
