@@ -113,6 +113,15 @@ export class ResponseWriter {
   private fits = true;
   private headerCount = 0;
   private hasContentType = false;
+  /**
+   * The last header line written, as validated, lowercased bytes (name then value): answers
+   * repeat the same few lines (`content-type: application/json`), which are then copied rather
+   * than checked and converted character by character again.
+   */
+  private lastName: string | undefined = undefined;
+  private lastValue = "";
+  private lastLine: Uint8Array = EMPTY;
+  private lastIsContentType = false;
 
   constructor(buffer: ArrayBuffer, sink: ResponseSink) {
     this.shared = new Uint8Array(buffer, 0, buffer.byteLength & ~7);
@@ -295,6 +304,7 @@ export class ResponseWriter {
 
   /** Validates and appends one header: name lowercased, value as Latin-1 bytes. */
   private header(name: string, value: string): void {
+    if (name === this.lastName && value === this.lastValue) return this.repeatLastHeader();
     if (typeof name !== "string" || typeof value !== "string") {
       throw new TypeError(`Response header ${describe(name)} must have a string name and a string value.`);
     }
@@ -304,7 +314,8 @@ export class ResponseWriter {
     if (valueLen > MAX_HEADER_FIELD) {
       throw new TypeError(`Response header "${name}" has a ${valueLen}-byte value; the limit is 65535 bytes.`);
     }
-    if (equalsIgnoringCase(name, "content-type")) this.hasContentType = true;
+    const isContentType = equalsIgnoringCase(name, "content-type");
+    if (isContentType) this.hasContentType = true;
     else if (equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "transfer-encoding")) return;
     const out = this.out;
     const start = this.pos;
@@ -334,6 +345,28 @@ export class ResponseWriter {
     this.outView.setUint16(start, nameLen, true);
     this.outView.setUint16(start + 2, valueLen, true);
     this.pos = p;
+    this.lastName = name;
+    this.lastValue = value;
+    this.lastLine = out.slice(start + 4, p);
+    this.lastIsContentType = isContentType;
+  }
+
+  /** Appends the header line `header()` wrote last, already validated and converted. */
+  private repeatLastHeader(): void {
+    const line = this.lastLine;
+    if (this.lastIsContentType) this.hasContentType = true;
+    this.headerCount++;
+    const start = this.pos;
+    const end = start + 4 + line.length;
+    if (!this.fits || end > this.limit) {
+      this.fits = false;
+      return;
+    }
+    const out = this.out;
+    for (let i = 0, p = start + 4; i < line.length; i++, p++) out[p] = line[i]!;
+    this.outView.setUint16(start, this.lastName!.length, true);
+    this.outView.setUint16(start + 2, this.lastValue.length, true);
+    this.pos = end;
   }
 
   /** Appends a string body as UTF-8: a plain loop while it is ASCII, encodeInto for the rest. */
