@@ -315,29 +315,34 @@ fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) 
     (String::from_utf8_lossy(&out).into_owned(), closed)
 }
 
-#[test]
-fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
-    let h = Harness::start(&format!(r#"{{{BASE},"idleTimeoutMs":300}}"#), echo_path());
+/// Starts a server whose config is BASE plus `option`, sends `bytes` on one connection, then
+/// reads until the server closes it (at most 5 s): what arrived, whether it closed, and how long
+/// after the send.
+fn send_and_await_close(option: &str, bytes: &[u8]) -> (String, bool, Duration) {
+    let h = Harness::start(&format!("{{{BASE},{option}}}"), echo_path());
     let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
-    stream.write_all(b"GET /once HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    stream.write_all(bytes).unwrap();
     let started = std::time::Instant::now();
     let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+    (response, closed, started.elapsed())
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let (response, closed, waited) =
+        send_and_await_close(r#""idleTimeoutMs":300"#, b"GET /once HTTP/1.1\r\nHost: t\r\n\r\n");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(closed, "the idle connection was closed by the server");
-    let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(250) && waited < Duration::from_secs(3), "{waited:?}");
 }
 
 #[test]
 fn a_slow_request_head_is_cut_off_by_the_header_read_timeout() {
-    let h = Harness::start(&format!(r#"{{{BASE},"headerReadTimeoutMs":300}}"#), echo_path());
-    let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
-    stream.write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\n").unwrap();
-    let started = std::time::Instant::now();
-    let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+    let (response, closed, waited) =
+        send_and_await_close(r#""headerReadTimeoutMs":300"#, b"GET /slow HTTP/1.1\r\nHost: t\r\n");
     assert!(closed, "the connection was closed; got {response:?}");
     assert!(!response.contains("200 OK"), "{response}");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(waited < Duration::from_secs(3));
 }
 
 #[test]
