@@ -2,8 +2,11 @@
 // the web Responses it may answer with, seen through keel/hono with a bare `{ fetch }` app.
 
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serve, type HonoServer } from "keel/hono";
-import { after, before, describe, test } from "./harness.js";
+import { after, before, describe, runtime, test } from "./harness.js";
 import { json } from "./support.js";
 
 type Route = (request: Request) => Response | Promise<Response>;
@@ -194,9 +197,15 @@ describe("fetch bridge: a request read after its response", () => {
   });
 });
 
-describe("fetch bridge: the response", () => {
+// On Bun, a Response made while the handler runs synchronously is Keel's light one, and one made
+// after an await is Bun's own (core/web-globals.ts): both are sent the same.
+for (const when of ["at once", "after an await"] as const) {
+  describe(`fetch bridge: the response, made ${when}`, () => describeResponses(when === "after an await"));
+}
+
+function describeResponses(afterAwait: boolean): void {
   let upstream = "";
-  const app = useFetchApp({
+  const routes: Record<string, Route> = {
     "/string": () => new Response("plain text"),
     "/json": () => Response.json({ ok: true }, { status: 201 }),
     "/binary": () => new Response(new Uint8Array([0, 255, 1]), { headers: { "content-type": "application/x-keel" } }),
@@ -231,7 +240,11 @@ describe("fetch bridge: the response", () => {
       return res;
     },
     "/json-own-type": () => Response.json({ ok: true }, { headers: { "Content-Type": "application/vnd.keel+json" } }),
-  });
+  };
+  if (afterAwait) {
+    for (const [path, route] of Object.entries(routes)) routes[path] = async (request) => (await Promise.resolve(), route(request));
+  }
+  const app = useFetchApp(routes);
   before(() => void (upstream = app.base));
 
   test("a string is text/plain UTF-8", async () => {
@@ -325,4 +338,53 @@ describe("fetch bridge: the response", () => {
     assert.equal(res.status, 418);
     assert.equal(await res.text(), "teapot");
   });
-});
+}
+
+/** The parts of Bun's globals these tests use (the Node build has no Bun types). */
+interface BunGlobals {
+  Bun: {
+    write(path: string, input: Response): Promise<number>;
+    file(path: string): { text(): Promise<string> };
+    serve(options: { hostname: string; port: number; fetch: (request: Request) => Response }): { port: number; stop(force?: boolean): Promise<void> };
+  };
+  HTMLRewriter: new () => { on(selector: string, handlers: { element(element: { setInnerContent(text: string): void }): void }): { transform(response: Response): Response } };
+}
+
+// Bun only: its own APIs that take a Response, given one made in a handler under Keel (a light
+// one, see core/web-globals.ts), and a Bun.serve beside Keel in the same process.
+if (runtime === "bun") {
+  describe("fetch bridge: Bun's own APIs beside Keel", () => {
+    const { Bun, HTMLRewriter } = globalThis as unknown as BunGlobals;
+    const written = join(mkdtempSync(join(tmpdir(), "keel-bridge-")), "written.txt");
+    const app = useFetchApp({
+      "/rewritten": () =>
+        new HTMLRewriter()
+          .on("b", { element: (element) => element.setInnerContent("rewritten") })
+          .transform(new Response("<p><b>as made</b></p>", { headers: { "content-type": "text/html" } })),
+      "/written": async () => new Response(String(await Bun.write(written, new Response("saved by Bun.write")))),
+    });
+
+    test("HTMLRewriter transforms a Response the handler made", async () => {
+      const res = await fetch(`${app.base}/rewritten`);
+      assert.equal(res.headers.get("content-type"), "text/html");
+      assert.equal(await res.text(), "<p><b>rewritten</b></p>");
+    });
+
+    test("Bun.write writes a Response the handler made", async () => {
+      const res = await fetch(`${app.base}/written`);
+      assert.equal(await res.text(), String("saved by Bun.write".length));
+      assert.equal(await Bun.file(written).text(), "saved by Bun.write");
+    });
+
+    test("a Bun.serve in the same process answers with the Responses it makes", async () => {
+      const beside = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("from Bun.serve", { status: 202 }) });
+      try {
+        const res = await fetch(`http://127.0.0.1:${beside.port}/`);
+        assert.equal(res.status, 202);
+        assert.equal(await res.text(), "from Bun.serve");
+      } finally {
+        await beside.stop(true);
+      }
+    });
+  });
+}

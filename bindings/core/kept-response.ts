@@ -24,10 +24,10 @@ const KEPT = Symbol("keel.keptBody");
 const INIT_HEADERS = Symbol("keel.initHeaders");
 
 /** What Bun.serve sends as the content type of a string body, and of a bytes body. */
-const STRING_TYPE = "text/plain;charset=utf-8";
-const BYTES_TYPE = "application/octet-stream";
+export const BUN_STRING_TYPE = "text/plain;charset=utf-8";
+export const BUN_BYTES_TYPE = "application/octet-stream";
 /** What Bun's Response.json() sets. */
-const JSON_TYPE = "application/json;charset=utf-8";
+export const BUN_JSON_TYPE = "application/json;charset=utf-8";
 
 export interface KeptBody {
   /** The body, unless it is one that must be read (a Blob). */
@@ -98,11 +98,11 @@ export class KeptResponse extends NativeResponse {
     const origin = body instanceof ReadableStream ? streamOrigins.get(body) : undefined;
     const rebuilt = origin !== undefined && !origin.bodyUsed ? origin[KEPT] : undefined;
     super(body, init);
-    if (typeof body === "string") this[KEPT] = { body, defaultContentType: STRING_TYPE };
-    else if (body instanceof Uint8Array) this[KEPT] = { body, defaultContentType: BYTES_TYPE };
-    else if (body instanceof ArrayBuffer) this[KEPT] = { body: new Uint8Array(body), defaultContentType: BYTES_TYPE };
-    else if (body instanceof Blob) this[KEPT] = { body: undefined, defaultContentType: body.type || BYTES_TYPE };
-    else if (rebuilt !== undefined) this[KEPT] = { body: rebuilt.body, defaultContentType: BYTES_TYPE };
+    if (typeof body === "string") this[KEPT] = { body, defaultContentType: BUN_STRING_TYPE };
+    else if (body instanceof Uint8Array) this[KEPT] = { body, defaultContentType: BUN_BYTES_TYPE };
+    else if (body instanceof ArrayBuffer) this[KEPT] = { body: new Uint8Array(body), defaultContentType: BUN_BYTES_TYPE };
+    else if (body instanceof Blob) this[KEPT] = { body: undefined, defaultContentType: body.type || BUN_BYTES_TYPE };
+    else if (rebuilt !== undefined) this[KEPT] = { body: rebuilt.body, defaultContentType: BUN_BYTES_TYPE };
     const headers = init?.headers;
     if (this[KEPT]?.body !== undefined && isPlainObject(headers)) this[INIT_HEADERS] = { ...headers };
   }
@@ -113,10 +113,10 @@ export class KeptResponse extends NativeResponse {
     if (body === undefined) return NativeResponse.json(data, init) as Response; // throws Bun's error
     if (init?.headers === undefined) {
       // The common case, built without reading `headers` back (which would drop the kept ones).
-      return new KeptResponse(body, { ...init, headers: { "content-type": JSON_TYPE } }) as unknown as Response;
+      return new KeptResponse(body, { ...init, headers: { "content-type": BUN_JSON_TYPE } }) as unknown as Response;
     }
     const response = new KeptResponse(body, init as ConstructorParameters<typeof NativeResponse>[1]);
-    if (!response.headers.has("content-type")) response.headers.set("content-type", JSON_TYPE);
+    if (!response.headers.has("content-type")) response.headers.set("content-type", BUN_JSON_TYPE);
     return response as unknown as Response;
   }
 

@@ -1,20 +1,32 @@
-// A Response that keeps what it was made from, for Node.
+// A Response that keeps what it was made from.
 //
-// undici's Response costs about 7 µs to construct and 12 µs more to read back, and an app that
-// answers `c.text("hi")` pays both on every request. While Keel's adapters serve on Node, this
-// class is the global `Response` (web-globals.ts; @hono/node-server does the same): it keeps a
-// string, bytes or stream body and its init as given, so that Keel can write them into the
-// response frame directly (`responseParts`). Anything else — reading the body, clone(), a body
-// kind it does not keep (Blob, FormData, URLSearchParams) — is answered by a real undici Response,
-// made once; from then on every member answers from that one.
+// Sending a runtime's own Response means building it and reading it back. On Node, undici's
+// costs about 7 µs to construct and 12 µs more to read back, and an app that answers
+// `c.text("hi")` pays both on every request; so while Keel's adapters serve on Node, this class is
+// the global `Response` (web-globals.ts; @hono/node-server does the same). On Bun, construction is
+// the cost (~1.3 µs per response under load, most of a fetch-bridge request's JS time), and this
+// class is the global `Response` only while a handler runs synchronously under Keel's dispatch
+// (web-globals.ts `withLightResponses`), so that Bun's own APIs elsewhere in the process keep
+// getting Bun's Responses.
+//
+// It keeps a string, bytes or stream body and its init as given, so that Keel can write them into
+// the response frame directly (`responseParts`). Anything else — reading the body, clone(), a
+// body kind it does not keep (Blob, FormData, URLSearchParams; on Bun, streams), a status outside
+// 200-599 — is answered by a real Response of the runtime (on Bun, a KeptResponse), made once;
+// from then on every member answers from that one. It follows the runtime's rules where they differ: the
+// default content types (undici's `text/plain;charset=UTF-8`, shown in `headers`; Bun.serve's
+// `text/plain;charset=utf-8` and `application/octet-stream`, added only when sending) and
+// Response.redirect() (undici resolves the URL, Bun keeps it as given).
 //
 // Differences from the standard, all invisible to apps that treat a Response as a value:
 // - a Uint8Array body is kept by reference rather than copied (Keel copies it into the frame
 //   when the response is sent);
 // - a Headers object given in `init` is used as it is rather than copied;
+// - header names and values are checked when the response is sent, not when it is made;
 // - a body with status 204, 205 or 304 is accepted and not sent (as Bun does; undici throws,
 //   which breaks Elysia's `new Response("", { status: 204 })`).
 
+import { BUN_BYTES_TYPE, BUN_JSON_TYPE, BUN_STRING_TYPE, KeptResponse } from "./kept-response.js";
 import { completeStandIn } from "./stand-in.js";
 
 const NativeResponse = globalThis.Response;
@@ -25,8 +37,59 @@ type HeadersInit = NonNullable<ConstructorParameters<typeof Headers>[0]>;
 type NativeInit = ConstructorParameters<typeof NativeResponse>[1];
 const REAL = Symbol("keel.realResponse");
 
-/** Content type the Fetch standard gives a string body. */
-export const TEXT_PLAIN_UTF8 = "text/plain;charset=UTF-8";
+/** Where the runtime's own Response differs, and a light one must do as it does. */
+interface RuntimeRules {
+  /** The class that answers for a light Response once it has to be real. */
+  readonly Real: typeof NativeResponse;
+  /** The content type sent with a string body when the headers name none. */
+  readonly stringType: string;
+  /** Whether `headers` shows that type (undici) or it is only added when sending (Bun). */
+  readonly stringTypeInHeaders: boolean;
+  /** The content type sent with a bytes body when the headers name none, or null for none. */
+  readonly bytesType: string | null;
+  /** The content type Response.json() sets. */
+  readonly jsonType: string;
+  /**
+   * Whether a stream body is kept. Not on Bun: Bun.serve's content type for a stream depends on
+   * where it came from (see kept-response.ts), which KeptResponse follows.
+   */
+  readonly keepsStreams: boolean;
+  /** Response.redirect()'s Location: undici makes the URL absolute, Bun keeps it as given. */
+  readonly redirectLocation: (url: string | URL) => string;
+}
+
+const RULES: RuntimeRules =
+  "Bun" in globalThis
+    ? {
+        Real: KeptResponse,
+        stringType: BUN_STRING_TYPE,
+        stringTypeInHeaders: false,
+        bytesType: BUN_BYTES_TYPE,
+        jsonType: BUN_JSON_TYPE,
+        keepsStreams: false,
+        redirectLocation: (url) => String(url),
+      }
+    : {
+        Real: NativeResponse,
+        stringType: "text/plain;charset=UTF-8", // the Fetch standard's
+        stringTypeInHeaders: true,
+        bytesType: null,
+        jsonType: "application/json",
+        keepsStreams: true,
+        redirectLocation: (url) => {
+          try {
+            return new URL(url).href;
+          } catch (cause) {
+            throw new TypeError(`Failed to parse URL from ${String(url)}`, { cause }); // undici's words: Node has no base URL
+          }
+        },
+      };
+
+/** The content type to send with a light Response's body when its headers name none. */
+export function defaultContentType(body: ResponseParts["body"]): string | null {
+  if (typeof body === "string") return RULES.stringType;
+  return body instanceof Uint8Array ? RULES.bytesType : null;
+}
 
 /** What a light Response was made from, while nothing has made it real. */
 export interface ResponseParts {
@@ -40,6 +103,11 @@ export interface ResponseParts {
 /** The parts of a light Response that is still light; undefined for any other value. */
 export function responseParts(response: object): ResponseParts | undefined {
   return (response as { [PARTS]?: ResponseParts })[PARTS];
+}
+
+/** `value` itself, or the real Response for it if it is a LightResponse. */
+export function realResponse(value: unknown): unknown {
+  return typeof value === "object" && value !== null && REAL in value ? (value as LightResponse).toReal() : value;
 }
 
 /**
@@ -57,10 +125,11 @@ function keptInitHeaders(init: ResponseInit | undefined): HeadersInit | undefine
 type KeptBody = ResponseParts["body"];
 const NOT_KEPT = Symbol("not kept");
 
-/** The body as a light Response keeps it, or NOT_KEPT for kinds only undici handles. */
+/** The body as a light Response keeps it, or NOT_KEPT for kinds it leaves to the runtime. */
 function keepBody(body: unknown): KeptBody | typeof NOT_KEPT {
   if (body === null || body === undefined) return null;
-  if (typeof body === "string" || body instanceof Uint8Array || body instanceof ReadableStream) return body as KeptBody;
+  if (typeof body === "string" || body instanceof Uint8Array) return body;
+  if (body instanceof ReadableStream) return RULES.keepsStreams ? (body as ReadableStream<Uint8Array>) : NOT_KEPT;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   return NOT_KEPT;
@@ -73,13 +142,12 @@ export class LightResponse {
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     const kept = keepBody(body);
-    if (kept === NOT_KEPT) {
-      this[REAL] = new NativeResponse(body, init) as unknown as Response;
-      return;
-    }
     const status = init?.status ?? 200;
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(`Response status must be an integer from 200 to 599, got ${String(status)}.`);
+    if (kept === NOT_KEPT || !Number.isInteger(status) || status < 200 || status > 599) {
+      // The runtime decides: a body kind only it reads, or a status it refuses or treats its own
+      // way (Bun accepts 101 and truncates fractions; undici throws a RangeError).
+      this[REAL] = new RULES.Real(body, init as NativeInit) as unknown as Response;
+      return;
     }
     this[PARTS] = { status, statusText: init?.statusText ?? "", headers: keptInitHeaders(init), body: kept };
   }
@@ -101,9 +169,10 @@ export class LightResponse {
     const parts = this[PARTS];
     if (parts === undefined) return this[REAL]!.headers;
     let headers = parts.headers;
-    if (headers instanceof Headers && (typeof parts.body !== "string" || headers.has("content-type"))) return headers;
+    const showsStringType = RULES.stringTypeInHeaders && typeof parts.body === "string";
+    if (headers instanceof Headers && (!showsStringType || headers.has("content-type"))) return headers;
     headers = new Headers(headers);
-    if (typeof parts.body === "string" && !headers.has("content-type")) headers.set("content-type", TEXT_PLAIN_UTF8);
+    if (showsStringType && !headers.has("content-type")) headers.set("content-type", RULES.stringType);
     return (parts.headers = headers);
   }
 
@@ -163,16 +232,16 @@ export class LightResponse {
     const parts = this[PARTS]!;
     this[PARTS] = undefined;
     const init = { status: parts.status, statusText: parts.statusText, headers: parts.headers };
-    return (this[REAL] = new NativeResponse(parts.body, init as NativeInit) as unknown as Response);
+    return (this[REAL] = new RULES.Real(parts.body, init as NativeInit) as unknown as Response);
   }
 
   static json(data: unknown, init?: ResponseInit): Response {
     const body = JSON.stringify(data);
     if (body === undefined) throw new TypeError(`Response.json() cannot serialize ${typeof data}.`);
-    let headers: HeadersInit = { "content-type": "application/json" };
+    let headers: HeadersInit = { "content-type": RULES.jsonType };
     if (init?.headers !== undefined) {
       const given = new Headers(init.headers as HeadersInit);
-      if (!given.has("content-type")) given.set("content-type", "application/json");
+      if (!given.has("content-type")) given.set("content-type", RULES.jsonType);
       headers = given;
     }
     const jsonInit = { status: init?.status, statusText: init?.statusText, headers } as ResponseInit;
@@ -183,27 +252,21 @@ export class LightResponse {
     if (status !== 301 && status !== 302 && status !== 303 && status !== 307 && status !== 308) {
       throw new RangeError(`Response.redirect() takes a redirect status (301, 302, 303, 307 or 308), got ${status}.`);
     }
-    let location: string;
-    try {
-      location = new URL(url).href;
-    } catch (cause) {
-      throw new TypeError(`Failed to parse URL from ${String(url)}`, { cause }); // undici's words: Node has no base URL
-    }
-    return new LightResponse(null, { status, headers: { location } }) as unknown as Response;
+    return new LightResponse(null, { status, headers: { location: RULES.redirectLocation(url) } }) as unknown as Response;
   }
 
   static error(): Response {
-    return NativeResponse.error() as unknown as Response;
+    return RULES.Real.error() as unknown as Response;
   }
 
-  /** Every Response is one, light or not: `instanceof Response` keeps working for undici's. */
+  /** Every Response is one, light or not: `instanceof Response` keeps working for the runtime's. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return value instanceof NativeResponse;
   }
 }
 
-// Members of undici's Response not written above (none today; future ones) answer from the real
-// Response, so that the native getters never see a light one.
+// Members of the runtime's Response not written above (Bun's bytes(); future ones) answer from
+// the real Response, so that the native getters never see a light one.
 const real = (response: LightResponse): object => response.toReal();
 completeStandIn(LightResponse.prototype, NativeResponse.prototype, real, real);
 Object.setPrototypeOf(LightResponse, NativeResponse);

@@ -1,8 +1,8 @@
 // Sends a web `Response` that a handler returned.
 //
-// The cheap cases are written at once, with no promise: a LightResponse (light-response.ts, Node)
-// or a KeptResponse (kept-response.ts, Bun) made with a string or bytes, and any Response without
-// a body. A body stream — which is how every other Response body looks from outside — is read by
+// The cheap cases are written at once, with no promise: a LightResponse (light-response.ts) or a
+// KeptResponse (kept-response.ts, Bun) made with a string or bytes, and any Response without a
+// body. A body stream — which is how every other Response body looks from outside — is read by
 // response-stream.ts, which sends it whole if it ends at once and streamed otherwise.
 //
 // A response to HEAD, or with status 204, 205 or 304, has no body: a body stream is cancelled
@@ -10,7 +10,7 @@
 // Those three statuses get no default content type either (an empty string body would).
 
 import { keptBody, keptHeaders } from "./kept-response.js";
-import { responseParts, TEXT_PLAIN_UTF8 } from "./light-response.js";
+import { defaultContentType, realResponse, responseParts } from "./light-response.js";
 import type { KeelRequest } from "./request.js";
 import type { HeadersLike } from "./response.js";
 import { sendBodyStream, type StreamOutput } from "./response-stream.js";
@@ -22,20 +22,22 @@ const EMPTY = new Uint8Array(0);
  * that settles when the body has been sent (see sendBodyStream). Throws a TypeError naming the
  * problem when the response cannot be sent (an invalid status or header); nothing is written then.
  */
-export function sendResponse(out: StreamOutput, req: KeelRequest, response: Response): Promise<void> | undefined {
+export function sendResponse(out: StreamOutput, req: KeelRequest, given: Response): Promise<void> | undefined {
   const { writer } = out;
-  const parts = responseParts(response);
+  const parts = responseParts(given);
   if (parts !== undefined) {
     const { status, body } = parts;
     const headers = parts.headers as HeadersLike | undefined;
     if (!(body instanceof ReadableStream)) {
-      const type = typeof body === "string" && !isNullBodyStatus(status) ? TEXT_PLAIN_UTF8 : null;
+      const type = isNullBodyStatus(status) ? null : defaultContentType(body);
       writer.write(req.idLow, req.idHigh, status, headers, body ?? EMPTY, type);
       return undefined;
     }
     if (!hasBody(req, status)) return headOnly(out, req, status, headers, body);
     return sendBodyStream(out, req, status, headers, body, null);
   }
+  // A light Response made real answers from the real one, which may have kept its body.
+  const response = realResponse(given) as Response;
   const status = response.status;
   // Headers before body: Bun forgets the content type it derives from a body (URLSearchParams,
   // FormData) when `body` is read first.

@@ -4,8 +4,12 @@
 //   view (fetch-request.ts), which the runtime's constructor rejects. Hono's body-limit
 //   middleware and Elysia's mount() build requests that way.
 // - Response: on Node, LightResponse (light-response.ts), which saves undici's construction and
-//   read-back on every response; on Bun, KeptResponse (kept-response.ts), a real Bun Response
-//   (Bun.serve in the same process still accepts it) that remembers its body.
+//   read-back on every response. On Bun, KeptResponse (kept-response.ts), a real Bun Response
+//   that remembers its body; and, only while a handler runs synchronously under Keel's dispatch
+//   (`withLightResponses`), LightResponse, which saves Bun's construction. Responses made there
+//   are nearly always the handler's answer; the Bun APIs a handler may hand one to at once
+//   (HTMLRewriter's transform(), Bun.write()) are taught to take a light one, and everything
+//   else in the process — a Bun.serve beside Keel, code after an await — gets real ones.
 // `instanceof` answers for instances of the runtime's own classes too, so code holding a request
 // from elsewhere (or a Response from fetch()) sees no difference. Pass
 // `overrideGlobalObjects: false` to the adapter to keep the globals untouched; Responses are then
@@ -13,7 +17,8 @@
 
 import { unwrapFetchRequest } from "./fetch-request.js";
 import { KeptResponse } from "./kept-response.js";
-import { LightResponse } from "./light-response.js";
+import { LightResponse, realResponse } from "./light-response.js";
+import type { Handler } from "./types.js";
 
 const NativeRequest = globalThis.Request;
 
@@ -32,8 +37,50 @@ export function installFetchGlobals(runtime: "bun" | "node"): void {
   if (globalThis.Request !== Request) define("Request", Request);
   const response = runtime === "node" ? LightResponse : KeptResponse;
   if (globalThis.Response !== (response as unknown)) define("Response", response);
+  if (runtime === "bun") letBunTakeLightResponses();
+}
+
+/**
+ * `handler`, run with LightResponse as the global Response on Bun (see the top of this file).
+ * On Node LightResponse is the global all along, and `handler` is returned as it is.
+ */
+export function withLightResponses(runtime: "bun" | "node", handler: Handler): Handler {
+  if (runtime === "node") return handler;
+  const global = globalThis as { Response: unknown };
+  return (req, server) => {
+    const outside = global.Response;
+    global.Response = LightResponse;
+    try {
+      return handler(req, server);
+    } finally {
+      global.Response = outside;
+    }
+  };
 }
 
 function define(name: "Request" | "Response", value: unknown): void {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true });
+}
+
+const TAKES_LIGHT = Symbol("keel.takesLightResponses");
+
+/** Bun's functions that take a Response get a real one in place of a light one. */
+function letBunTakeLightResponses(): void {
+  const rewriter = (globalThis as { HTMLRewriter?: { prototype: object } }).HTMLRewriter;
+  if (rewriter !== undefined) realizeArgument(rewriter.prototype, "transform", 0);
+  realizeArgument((globalThis as { Bun?: object }).Bun, "write", 1);
+}
+
+/** Replaces `owner[name]` with a function that makes its argument `index` real if it is light. */
+function realizeArgument(owner: object | undefined, name: string, index: number): void {
+  const methods = owner as Record<string, ((...args: unknown[]) => unknown) & { [TAKES_LIGHT]?: true }> | undefined;
+  const original = methods?.[name];
+  if (typeof original !== "function" || original[TAKES_LIGHT]) return;
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    if (args.length > index) args[index] = realResponse(args[index]);
+    return original.apply(this, args);
+  };
+  Object.defineProperty(wrapper, "name", { value: original.name });
+  Object.defineProperty(wrapper, TAKES_LIGHT, { value: true });
+  methods![name] = wrapper;
 }

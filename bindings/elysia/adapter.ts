@@ -13,8 +13,8 @@ import type { AnyElysia } from "elysia";
 import type { ElysiaAdapter } from "elysia/adapter";
 import { requestIP } from "../core/conninfo.js";
 import { fetchRequest } from "../core/fetch-request.js";
-import type { ServeOptions, Server } from "../core/types.js";
-import { installFetchGlobals } from "../core/web-globals.js";
+import type { Handler, ServeOptions, Server } from "../core/types.js";
+import { installFetchGlobals, withLightResponses } from "../core/web-globals.js";
 
 export interface KeelAdapterOptions extends Omit<ServeOptions, "fetch" | "routes" | "app" | "manifest" | "port" | "hostname"> {
   /**
@@ -70,10 +70,14 @@ export function createKeelAdapter(
       ws: undefined,
       listen: (app) => (options, callback) => {
         const { port, hostname, ...limits } = listenOptions(options as ListenOptions);
-        if (overrideGlobalObjects) installFetchGlobals(runtime);
-        app.compile();
         // `app.fetch` is read per request: compile() may replace it (routes added later).
-        const keel = keelServe({ ...keelOptions, ...limits, port, hostname, fetch: (req) => app.fetch(fetchRequest(req)) });
+        let fetch: Handler = (req) => app.fetch(fetchRequest(req));
+        if (overrideGlobalObjects) {
+          installFetchGlobals(runtime);
+          fetch = withLightResponses(runtime, fetch);
+        }
+        app.compile();
+        const keel = keelServe({ ...keelOptions, ...limits, port, hostname, fetch });
         const server = elysiaServer(app, keel);
         app.server = server as unknown as AnyElysia["server"];
         for (const hook of app.event.start ?? []) hook.fn(app);

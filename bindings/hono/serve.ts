@@ -6,7 +6,7 @@
 
 import { fetchRequest } from "../core/fetch-request.js";
 import type { Handler, ServeOptions, Server } from "../core/types.js";
-import { installFetchGlobals } from "../core/web-globals.js";
+import { installFetchGlobals, withLightResponses } from "../core/web-globals.js";
 import { KeelHonoEnv } from "./env.js";
 
 /** An app Keel can serve: a Hono instance, or anything with Hono's `fetch` signature. */
@@ -61,10 +61,12 @@ export function createHonoServe(keelServe: (options: ServeOptions) => Server, ru
     for (const key of Object.keys(NOT_HERE)) {
       if (key in keelOptions) throw new TypeError(`keel/hono serve(): "${key}" is not an option here: ${NOT_HERE[key]}.`);
     }
-    if (overrideGlobalObjects) installFetchGlobals(runtime);
-
     const app = target as FetchApp;
-    const handler: Handler = (req) => fetch.call(app, fetchRequest(req), new KeelHonoEnv(req));
+    let handler: Handler = (req) => fetch.call(app, fetchRequest(req), new KeelHonoEnv(req));
+    if (overrideGlobalObjects) {
+      installFetchGlobals(runtime);
+      handler = withLightResponses(runtime, handler);
+    }
     const server = keelServe({ ...keelOptions, fetch: handler }) as HonoServer;
     server.close = (callback) => {
       server.stop().then(() => callback?.(), callback);
