@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { KeelRequest } from "keel";
 import { describe, test } from "./harness.js";
-import { deferred, json, rawExchange, rawRequest, until, useServer } from "./support.js";
+import { deferred, json, RawConnection, rawExchange, rawRequest, until, useServer } from "./support.js";
 
 describe("requests", () => {
   let kept: KeelRequest | undefined;
@@ -132,6 +132,34 @@ describe("requests", () => {
     assert.equal(headers["x-utf8"], "caf\u00c3\u00a9 \u00ff");
     assert.equal(seen.url, "http://test.local/inspect?q=%C3%A9&raw=\ufeffx");
     assert.deepEqual(seen.search, { q: "é", raw: "\ufeffx" });
+  });
+
+  test("url follows each request when consecutive ones repeat or nearly repeat a target", async () => {
+    // Keel reuses the previous URL when a request's bytes spell it (request.ts): every near miss
+    // below must still get its own URL. 0xc3 0xa9 is é in raw UTF-8.
+    const targets: Array<[string, string, string]> = [
+      ["test.local", "/inspect?a=1", "http://test.local/inspect?a=1"],
+      ["test.local", "/inspect?a=1", "http://test.local/inspect?a=1"],
+      ["test.local", "/inspect?a=2", "http://test.local/inspect?a=2"],
+      ["test.local", "/inspect?", "http://test.local/inspect?"],
+      ["test.local", "/inspect", "http://test.local/inspect"],
+      ["test.local", "/inspect?", "http://test.local/inspect?"],
+      ["other.local:81", "/inspect", "http://other.local:81/inspect"],
+      ["test.local", "/inspect?x=\xc3\xa9", "http://test.local/inspect?x=\u00e9"],
+      ["test.local", "/inspect?x=\xc3\xa9", "http://test.local/inspect?x=\u00e9"],
+      ["test.local", "/inspect?x=%C3%A9", "http://test.local/inspect?x=%C3%A9"],
+      ["test.local", "/inspect?x=\xc3\xa9", "http://test.local/inspect?x=\u00e9"],
+    ];
+    const connection = await RawConnection.open(app.server.port);
+    try {
+      for (const [host, target] of targets) connection.write(Buffer.from(`GET ${target} HTTP/1.1\r\nhost: ${host}\r\n\r\n`, "latin1"));
+      for (const [host, target, url] of targets) {
+        const response = await connection.readResponse();
+        assert.equal(JSON.parse(response.body.toString()).url, url, `${host} ${JSON.stringify(target)}: ${response.status} ${response.body}`);
+      }
+    } finally {
+      connection.destroy();
+    }
   });
 
   test("unmatched requests go to fetch", async () => {

@@ -7,7 +7,7 @@
 // the table). A string or vector field holds a u32 offset, relative to the field itself, to a
 // u32 element count followed by the elements.
 
-import { decodeUtf8 } from "./text.js";
+import { bytesEqualLatin1, decodeUtf8 } from "./text.js";
 
 /** Where a REQUEST frame's header keeps `envelope_offset` (docs/ARCHITECTURE.md). */
 const ENVELOPE_OFFSET_WORD = 8;
@@ -144,6 +144,19 @@ export class RequestEnvelope {
     return this.string(QUERY);
   }
 
+  /**
+   * Whether the path and query bytes spell `path` and `query` (undefined: no "?"), one byte per
+   * UTF-16 code unit. Never true for a request without a path field.
+   */
+  spellsTarget(path: string, query: string | undefined): boolean {
+    return this.spells(PATH, path) && this.spells(QUERY, query);
+  }
+
+  /** How many bytes the path and the query take together. */
+  get targetByteLength(): number {
+    return this.byteLength(PATH) + this.byteLength(QUERY);
+  }
+
   get remoteAddr(): string {
     return this.string(REMOTE_ADDR) ?? "";
   }
@@ -226,6 +239,17 @@ export class RequestEnvelope {
   private vector(id: number): number {
     const at = this.field(id);
     return at === 0 ? 0 : at + this.view.getUint32(at, true);
+  }
+
+  private spells(id: number, text: string | undefined): boolean {
+    const at = this.vector(id);
+    if (at === 0) return text === undefined;
+    return text !== undefined && bytesEqualLatin1(this.bytes, at + 4, this.view.getUint32(at, true), text);
+  }
+
+  private byteLength(id: number): number {
+    const at = this.vector(id);
+    return at === 0 ? 0 : this.view.getUint32(at, true);
   }
 
   private string(id: number): string | undefined {

@@ -14,14 +14,27 @@ import { decodeBodyText, decodeUtf8 } from "./text.js";
 
 const EMPTY_BODY = new Uint8Array(0);
 
-/** No header value holds a line feed: matches no Host. */
-const NO_AUTHORITY = "\n";
+/** No header value or request target holds a line feed: matches no Host, path or query. */
+const NEVER_RECEIVED = "\n";
 
 /**
- * The origin of the last URL made, by its authority: a server's requests nearly all carry the
- * same Host, which is then neither decoded nor joined to "http://" again.
+ * The last URL made and what it was made of. A server's requests nearly all carry the same Host,
+ * which is then neither decoded nor joined to "http://" again; and many repeat the same target
+ * (a health check, a hot route), whose URL is then the same string as before: no decoding, no
+ * joining, and one the router already scanned (a joined string is scanned slower the first time).
+ *
+ * `path` and `query` are compared with the request's bytes one byte per code unit, which is
+ * exact only when each was decoded from as many bytes as it has code units: then every code unit
+ * is ASCII or the U+FFFD of a lone invalid byte, which no byte equals. Otherwise they are
+ * NEVER_RECEIVED, and only the origin is reused.
  */
-let lastOrigin = { authority: NO_AUTHORITY, origin: "" };
+let lastUrl: { authority: string; origin: string; path: string; query: string | undefined; url: string } = {
+  authority: NEVER_RECEIVED,
+  origin: "",
+  path: NEVER_RECEIVED,
+  query: undefined,
+  url: "",
+};
 
 export class KeelRequest {
   /** @internal The envelope this request reads from. */
@@ -69,14 +82,18 @@ export class KeelRequest {
 
   /** The absolute URL, `http://` + Host (or the server's address) + path + `?query`. */
   get url(): string {
-    if (this.cachedUrl === undefined) {
-      const authority = this.headers.getLikely("host", lastOrigin.authority) ?? this.fallbackAuthority;
-      if (authority !== lastOrigin.authority) lastOrigin = { authority, origin: `http://${authority}` };
-      const query = this.envelope.query;
-      const path = this.envelope.path;
-      this.cachedUrl = query === undefined ? lastOrigin.origin + path : `${lastOrigin.origin}${path}?${query}`;
-    }
-    return this.cachedUrl;
+    if (this.cachedUrl !== undefined) return this.cachedUrl;
+    const last = lastUrl;
+    const envelope = this.envelope;
+    const authority = this.headers.getLikely("host", last.authority) ?? this.fallbackAuthority;
+    if (authority === last.authority && envelope.spellsTarget(last.path, last.query)) return (this.cachedUrl = last.url);
+    const origin = authority === last.authority ? last.origin : `http://${authority}`;
+    const path = envelope.path;
+    const query = envelope.query;
+    const url = query === undefined ? origin + path : `${origin}${path}?${query}`;
+    const comparable = path.length + (query?.length ?? 0) === envelope.targetByteLength;
+    lastUrl = comparable ? { authority, origin, path, query, url } : { authority, origin, path: NEVER_RECEIVED, query: undefined, url };
+    return (this.cachedUrl = url);
   }
 
   /** The path as received (percent-encoded, no query): what `new URL(req.url).pathname` gives. */
