@@ -38,6 +38,9 @@ const CORPUS: Exchange[] = [
   { name: "a custom error", path: "/premium" },
   { name: "a throwing handler", path: "/error" },
   { name: "a Response from the handler", path: "/response" },
+  { name: "an async handler's value", path: "/later" },
+  { name: "an async handler's Response", path: "/later-response" },
+  { name: "a static answer", path: "/static" },
   { name: "204", path: "/no-content" },
   { name: "not found", path: "/nowhere" },
 ];

@@ -18,7 +18,6 @@
 import { unwrapFetchRequest } from "./fetch-request.js";
 import { KeptResponse } from "./kept-response.js";
 import { LightResponse, realResponse } from "./light-response.js";
-import type { Handler } from "./types.js";
 
 const NativeRequest = globalThis.Request;
 
@@ -41,17 +40,19 @@ export function installFetchGlobals(runtime: "bun" | "node"): void {
 }
 
 /**
- * `handler`, run with LightResponse as the global Response on Bun (see the top of this file).
- * On Node LightResponse is the global all along, and `handler` is returned as it is.
+ * `fn`, run with LightResponse as the global Response on Bun (see the top of this file): an
+ * adapter's handler, or a framework's function that turns a handler's result into a Response.
+ * On Node LightResponse is the global all along, and `fn` is returned as it is. (Three
+ * parameters, passed on as they are, so that the hot path spreads no arrays.)
  */
-export function withLightResponses(runtime: "bun" | "node", handler: Handler): Handler {
-  if (runtime === "node") return handler;
+export function withLightResponses<A, B, C, R>(runtime: "bun" | "node", fn: (a: A, b: B, c?: C) => R): (a: A, b: B, c?: C) => R {
+  if (runtime === "node") return fn;
   const global = globalThis as { Response: unknown };
-  return (req, server) => {
+  return (a, b, c) => {
     const outside = global.Response;
     global.Response = LightResponse;
     try {
-      return handler(req, server);
+      return fn(a, b, c);
     } finally {
       global.Response = outside;
     }

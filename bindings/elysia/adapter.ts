@@ -66,7 +66,7 @@ export function createKeelAdapter(
     return {
       ...base,
       name: "keel",
-      handler: { ...base.handler, createNativeStaticHandler: undefined },
+      handler: responseMappers(base.handler, runtime, overrideGlobalObjects),
       ws: undefined,
       listen: (app) => (options, callback) => {
         const { port, hostname, ...limits } = listenOptions(options as ListenOptions);
@@ -93,6 +93,24 @@ export function createKeelAdapter(
         for (const hook of app.event.stop ?? []) hook.fn(app);
       },
     };
+  };
+}
+
+/**
+ * Elysia's functions that turn a handler's result into a Response, for an app on Keel: no native
+ * static routes (Keel answers every request through `app.fetch`); and, when Keel may replace the
+ * globals, each mapper runs with light Responses as the global Response on Bun
+ * (core/web-globals.ts), so that an answer made after the handler's first await — once a body was
+ * parsed, or from an async handler — is light too.
+ */
+function responseMappers(handler: ElysiaAdapter["handler"], runtime: "bun" | "node", light: boolean): ElysiaAdapter["handler"] {
+  const mappers = { ...handler, createNativeStaticHandler: undefined };
+  if (!light) return mappers;
+  return {
+    ...mappers,
+    mapResponse: withLightResponses(runtime, handler.mapResponse),
+    mapEarlyResponse: withLightResponses(runtime, handler.mapEarlyResponse),
+    mapCompactResponse: withLightResponses(runtime, handler.mapCompactResponse),
   };
 }
 

@@ -73,6 +73,16 @@ export function createElysiaApp(adapter?: ElysiaConfig<"">["adapter"]) {
       throw new Error("boom");
     })
     .get("/response", () => new Response("a Response", { status: 203, headers: { "x-raw": "yes" } }))
+    .get("/later", async ({ set }) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      set.headers["x-later"] = "yes";
+      return { later: true };
+    })
+    .get("/later-response", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return new Response("a later Response", { headers: { "x-raw": "later" } });
+    })
+    .get("/static", "a static answer")
     .get("/no-content", ({ set }) => {
       set.status = 204;
     });
