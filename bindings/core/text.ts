@@ -8,6 +8,16 @@
 // one-character strings that must be flattened later. V8 copies short joins into flat strings,
 // so on Node the char-code loop wins up to 8 bytes (4 bytes: 80 against 105 ns) and the native
 // call beyond. TextDecoder is the fallback where Buffer or its slicers are missing.
+//
+// Short fields repeat: a header value, an enum member, a query parameter's name, the same few
+// words across requests. Fields of at most RECENT_MAX bytes that are ASCII, or any bytes read as
+// Latin-1, are looked up in a small table of recent strings by a hash of their bytes, and the
+// string found is returned when its code units equal the bytes one for one: no decoding, no new
+// string. Measured with each string then serialized by JSON.stringify (2026-11-22, Xeon VM): on
+// Bun 85 against 138 ns per 4-11 byte string (native call), on Node 250 against 281 (char codes).
+// A cached string is ASCII or Latin-1 text whose bytes it equals code unit for code unit, so a
+// UTF-8 lookup, which reaches the comparison only for all-ASCII bytes, can never match a string
+// with a code unit of 0x80 or above.
 
 interface NativeSlicers {
   latin1Slice(this: Uint8Array, start: number, end: number): string;
@@ -26,18 +36,32 @@ const fieldDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** A body read as text follows the Fetch rule: a leading byte order mark is dropped. */
 const bodyDecoder = new TextDecoder("utf-8");
 
+/** Fields of at most this many bytes may be served from the recent strings. */
+const RECENT_MAX = 24;
+/** Slots of the recent-strings table (a power of two); a slot keeps the last string hashed to it. */
+const RECENT_SLOTS = 256;
+const recent: Array<string | undefined> = new Array<string | undefined>(RECENT_SLOTS).fill(undefined);
+
 /** Decodes `len` bytes of UTF-8 starting at `start`; invalid sequences become U+FFFD. */
 export function decodeUtf8(bytes: Uint8Array, start: number, len: number): string {
-  if (len <= CHAR_LOOP_MAX) {
-    let text = "";
-    for (let i = start, end = start + len; i < end; i++) {
-      const byte = bytes[i]!;
-      if (byte >= 0x80) return decodeUtf8Natively(bytes, start, len);
-      text += String.fromCharCode(byte);
-    }
-    return text;
+  if (len > RECENT_MAX) return decodeUtf8Natively(bytes, start, len);
+  let hash = len;
+  for (let i = start, end = start + len; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return decodeUtf8Natively(bytes, start, len);
+    hash = (Math.imul(hash, 31) + byte) | 0;
   }
-  return decodeUtf8Natively(bytes, start, len);
+  return recentOrDecoded(bytes, start, len, hash);
+}
+
+/** The recent string spelling these bytes (one code unit each), else their Latin-1 decoding. */
+function recentOrDecoded(bytes: Uint8Array, start: number, len: number, hash: number): string {
+  const slot = hash & (RECENT_SLOTS - 1);
+  const seen = recent[slot];
+  if (seen !== undefined && bytesEqualLatin1(bytes, start, len, seen)) return seen;
+  const text = decodeLatin1Fresh(bytes, start, len);
+  recent[slot] = text;
+  return text;
 }
 
 function decodeUtf8Natively(bytes: Uint8Array, start: number, len: number): string {
@@ -56,6 +80,13 @@ export function decodeBodyText(bytes: Uint8Array): string {
  * reproduces the bytes received. (TextDecoder("latin1") is windows-1252, hence not used.)
  */
 export function decodeLatin1(bytes: Uint8Array, start: number, len: number): string {
+  if (len > RECENT_MAX) return decodeLatin1Fresh(bytes, start, len);
+  let hash = len;
+  for (let i = start, end = start + len; i < end; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0;
+  return recentOrDecoded(bytes, start, len, hash);
+}
+
+function decodeLatin1Fresh(bytes: Uint8Array, start: number, len: number): string {
   if (len <= CHAR_LOOP_MAX) {
     let text = "";
     for (let i = start, end = start + len; i < end; i++) text += String.fromCharCode(bytes[i]!);

@@ -11,6 +11,12 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const utf8Slice = typeof globalThis.Buffer?.prototype.utf8Slice === "function" ? globalThis.Buffer.prototype.utf8Slice : undefined;
 // On V8 (Node) joining char codes beats the native call up to 8 bytes; on JSC (Bun) it never does.
 const CHAR_LOOP_MAX = "Bun" in globalThis ? 0 : 8;
+// Short ASCII strings repeat across requests (enum members, names, codes): those of at most
+// RECENT_MAX bytes are served from a table of recent strings, found by a hash of their bytes and
+// returned when they spell the bytes exactly (the runtime's text.ts does the same for its fields).
+const RECENT_MAX = 24;
+const RECENT_SLOTS = 256;
+const recent = new Array(RECENT_SLOTS).fill(undefined);
 
 /**
  * Byte offset of field \`id\` from the table's start; 0 when it is absent. Every getter starts
@@ -33,16 +39,32 @@ function string(bytes, view, at) {
   const start = deref(view, at);
   const length = view.getUint32(start, true);
   const from = start + 4;
-  if (length <= CHAR_LOOP_MAX) {
-    let text = "";
-    for (let i = from, end = from + length; i < end; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x80) return decodeNatively(bytes, from, length);
-      text += String.fromCharCode(byte);
-    }
-    return text;
+  if (length > RECENT_MAX) return decodeNatively(bytes, from, length);
+  let hash = length;
+  for (let i = from, end = from + length; i < end; i++) {
+    const byte = bytes[i];
+    if (byte >= 0x80) return decodeNatively(bytes, from, length);
+    hash = (Math.imul(hash, 31) + byte) | 0;
   }
-  return decodeNatively(bytes, from, length);
+  const slot = hash & (RECENT_SLOTS - 1);
+  const seen = recent[slot];
+  if (seen !== undefined && spells(bytes, from, length, seen)) return seen;
+  const text = length <= CHAR_LOOP_MAX ? joinAscii(bytes, from, length) : decodeNatively(bytes, from, length);
+  recent[slot] = text;
+  return text;
+}
+
+/** Whether the bytes equal the text's code units one for one. */
+function spells(bytes, from, length, text) {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (bytes[from + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+function joinAscii(bytes, from, length) {
+  let text = "";
+  for (let i = from, end = from + length; i < end; i++) text += String.fromCharCode(bytes[i]);
+  return text;
 }
 
 function decodeNatively(bytes, from, length) {

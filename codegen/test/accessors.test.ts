@@ -10,6 +10,7 @@ import { analyze } from "../analyze.js";
 import { emitAccessors } from "../emit/accessors.js";
 import type { Manifest } from "../model.js";
 import { after, describe, test } from "../../test/harness.js";
+import { shortStrings, shuffled } from "../../test/random-strings.js";
 import { encodePayload } from "./encode.js";
 import { fixturesDir } from "./support.js";
 
@@ -124,6 +125,21 @@ describe("generated accessors", () => {
 
     const missing = roundTrip(app, "schema", { ...body, nullableKey: undefined });
     assert.equal(missing.nullableKey, undefined, "a missing nullable field is undefined, not null");
+  });
+
+  test("short strings read back exactly, whatever was read before them", async () => {
+    // Short ASCII strings come from a table of recent strings (accessor-prelude.ts): 3000 strings
+    // over its 256 slots, read twice in a shuffled order, meet every kind of collision.
+    const app = await load("encore-schema");
+    const base = { name: "", excitement: 1, foo: "", requiredKey: [], nullableKey: null, multipleTypesKey: true, multipleRestrictedTypesKey: 10, enumKey: "John" };
+    const words = shortStrings(3000, 7);
+    const requests = words.map((word, i) => roundTrip(app, "schema", { ...base, name: word, foo: words[(i * 7) % words.length]! }));
+    for (const pass of [1, 2]) {
+      for (const i of shuffled(words.length, pass)) {
+        assert.equal(requests[i]!.name, words[i], `pass ${pass}, string ${i}`);
+        assert.equal(requests[i]!.foo, words[(i * 7) % words.length], `pass ${pass}, string ${i}`);
+      }
+    }
   });
 
   test("every kind, null versus missing, unicode, big and negative numbers", async () => {
