@@ -6,10 +6,11 @@
 // context's status and headers.
 //
 // A synchronous answer is written into the response buffer at once and committed with the rest
-// of the batch. An asynchronous one (a promise, or a Response whose body must be awaited) is
-// tracked by request id until it settles, so that a CANCEL frame can find it: the request's
-// signal fires and whatever it answers later is not written at all. A Response whose body is a
-// stream stays tracked until the body is sent, so that CREDIT frames reach it.
+// of the batch; so is, on Bun, a promise that has already fulfilled (Bun.peek). An asynchronous
+// one (a promise, or a Response whose body must be awaited) is tracked by request id until it
+// settles, so that a CANCEL frame can find it: the request's signal fires and whatever it
+// answers later is not written at all. A Response whose body is a stream stays tracked until the
+// body is sent, so that CREDIT frames reach it.
 
 import type { EndpointEntry } from "./config.js";
 import { ApiContext } from "./context.js";
@@ -67,9 +68,13 @@ export class Dispatcher {
       return;
     }
     if (isPromiseLike(result)) {
-      this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
-      void this.answerLater(req, result, true);
-      return;
+      const value = fulfilledValue(result);
+      if (value === NOT_YET) {
+        this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+        void this.answerLater(req, result, true);
+        return;
+      }
+      result = value;
     }
     req.settled = true;
     this.answer(req, result, true);
@@ -262,6 +267,25 @@ function callApi(route: TypedRoute, req: KeelRequest): unknown {
  */
 function inflightKey(idLow: number, idHigh: number): number {
   return (idHigh & 0x1f_ffff) * 0x1_0000_0000 + idLow;
+}
+
+/** Bun's way to read a promise's outcome without waiting for a microtask. */
+interface Peek {
+  (promise: Promise<unknown>): unknown;
+  status(promise: Promise<unknown>): "pending" | "fulfilled" | "rejected";
+}
+const peek = (globalThis as { Bun?: { peek?: Peek } }).Bun?.peek;
+const NOT_YET = Symbol("keel.notYet");
+
+/**
+ * The value of a promise that has already fulfilled, read at once where the runtime can (Bun):
+ * an async handler that never awaited — most typed handlers — is then answered with the batch,
+ * like a synchronous one, instead of after a microtask and a round through the in-flight table.
+ * NOT_YET otherwise (pending, rejected, a thenable that is not a Promise, or Node).
+ */
+function fulfilledValue(value: PromiseLike<unknown>): unknown {
+  if (peek === undefined || !(value instanceof Promise) || peek.status(value) !== "fulfilled") return NOT_YET;
+  return peek(value);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
