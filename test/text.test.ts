@@ -2,7 +2,7 @@
 // short strings come from a table of recent strings, which must never answer for other bytes.
 
 import assert from "node:assert/strict";
-import { decodeLatin1, decodeUtf8 } from "../bindings/core/text.js";
+import { decodeLatin1, decodeUtf8, encodeUtf8Into } from "../bindings/core/text.js";
 import { describe, test } from "./harness.js";
 import { shortStrings, shuffled } from "./random-strings.js";
 
@@ -51,5 +51,22 @@ describe("field decoding", () => {
     const bom = utf8.encode("\ufeffid");
     assert.equal(decodeUtf8(bom, 0, bom.length), "\ufeffid");
     assert.equal(decodeUtf8(new Uint8Array(0), 0, 0), "");
+  });
+
+  test("encodeUtf8Into writes what TextEncoder writes, and reports a text that does not fit", () => {
+    const texts = [...shortStrings(300, 5), "a\ud800b", "\udc00", "x\ud83d", "é🚀".repeat(50), JSON.stringify({ text: "—".repeat(100) })];
+    const out = new Uint8Array(1024);
+    for (const text of texts) {
+      const expected = utf8.encode(text);
+      for (const start of [0, 3]) {
+        out.fill(0xaa);
+        assert.equal(encodeUtf8Into(out, text, start, start + expected.length), expected.length, `exact room: ${JSON.stringify(text)}`);
+        assert.deepEqual(out.subarray(start, start + expected.length), expected);
+        assert.equal(out[start + expected.length], 0xaa, "nothing written past the text");
+        for (const short of [1, 2, 3, 4, 5]) {
+          if (expected.length >= short) assert.equal(encodeUtf8Into(out, text, start, start + expected.length - short), -1, `${short} bytes short: ${JSON.stringify(text)}`);
+        }
+      }
+    }
   });
 });
