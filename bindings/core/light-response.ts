@@ -13,10 +13,10 @@
 // the response frame directly (`responseParts`). Anything else — reading the body, clone(), a
 // body kind it does not keep (Blob, FormData, URLSearchParams; on Bun, streams), a status outside
 // 200-599 — is answered by a real Response of the runtime (on Bun, a KeptResponse), made once;
-// from then on every member answers from that one. It follows the runtime's rules where they differ: the
-// default content types (undici's `text/plain;charset=UTF-8`, shown in `headers`; Bun.serve's
-// `text/plain;charset=utf-8` and `application/octet-stream`, added only when sending) and
-// Response.redirect() (undici resolves the URL, Bun keeps it as given).
+// from then on every member answers from that one. It follows the runtime's rules where they
+// differ: the default content types (undici's `text/plain;charset=UTF-8`, shown in `headers`;
+// Bun.serve's `text/plain;charset=utf-8` and `application/octet-stream`, added only when
+// sending) and Response.redirect() (undici resolves the URL, Bun keeps it as given).
 //
 // Differences from the standard, all invisible to apps that treat a Response as a value:
 // - a Uint8Array body is kept by reference rather than copied (Keel copies it into the frame

@@ -1,4 +1,4 @@
-// Byte → string decoding for fields read out of shared memory.
+// Byte ↔ string conversion for fields read out of shared memory and bodies written into it.
 //
 // Most of what crosses the ring is short ASCII (methods, paths, header names and values). Both
 // runtimes' Buffer has native `latin1Slice` and `utf8Slice` methods that accept any Uint8Array as
@@ -19,13 +19,13 @@
 // UTF-8 lookup, which reaches the comparison only for all-ASCII bytes, can never match a string
 // with a code unit of 0x80 or above.
 
-interface NativeSlicers {
+interface NativeBufferMethods {
   latin1Slice(this: Uint8Array, start: number, end: number): string;
   utf8Slice(this: Uint8Array, start: number, end: number): string;
   utf8Write(this: Uint8Array, text: string, offset: number, length: number): number;
 }
 
-const buffer = (globalThis as { Buffer?: { prototype: Partial<NativeSlicers>; byteLength?(text: string, encoding: "utf8"): number } }).Buffer;
+const buffer = (globalThis as { Buffer?: { prototype: Partial<NativeBufferMethods>; byteLength?(text: string, encoding: "utf8"): number } }).Buffer;
 const bufferPrototype = buffer?.prototype;
 const nativeLatin1 = typeof bufferPrototype?.latin1Slice === "function" ? bufferPrototype.latin1Slice : undefined;
 const nativeUtf8 = typeof bufferPrototype?.utf8Slice === "function" ? bufferPrototype.utf8Slice : undefined;
