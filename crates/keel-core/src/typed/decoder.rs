@@ -48,20 +48,41 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    /// `{"code":"invalid_argument","message":…,"details":{…}}`.
+    /// `{"code":"invalid_argument","message":…,"details":{"field":…,"source":…,"rule":…}}`.
+    ///
+    /// Serialized from borrowed fields in one pass: an invalid request is answered entirely in
+    /// Rust, so this runs once per refused request of a flood.
     pub fn to_json(&self) -> String {
-        let label = if self.field.is_empty() {
-            self.source.label().to_owned()
+        let label = self.source.label();
+        let message = if self.field.is_empty() {
+            format!("{label}: {}", self.message)
         } else {
-            format!("{}.{}", self.source.label(), self.field)
+            format!("{label}.{}: {}", self.field, self.message)
         };
-        serde_json::json!({
-            "code": "invalid_argument",
-            "message": format!("{label}: {}", self.message),
-            "details": { "field": self.field, "source": self.source.label(), "rule": self.rule },
-        })
-        .to_string()
+        let body = ErrorBody {
+            code: "invalid_argument",
+            message: &message,
+            details: ErrorDetails { field: &self.field, source: label, rule: self.rule },
+        };
+        // Borrowed strings always serialize; the fallback keeps this free of any panic path.
+        serde_json::to_string(&body).unwrap_or_else(|_| FALLBACK_ERROR_BODY.to_owned())
     }
+}
+
+const FALLBACK_ERROR_BODY: &str = r#"{"code":"invalid_argument","message":"the request is invalid"}"#;
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    code: &'static str,
+    message: &'a str,
+    details: ErrorDetails<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorDetails<'a> {
+    field: &'a str,
+    source: &'static str,
+    rule: &'static str,
 }
 
 impl std::fmt::Display for ValidationError {
