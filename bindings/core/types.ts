@@ -62,7 +62,7 @@ export interface ServeOptions {
   inlineBodyMax?: number;
   /** Requests handed to JS and not yet answered (default 16 384). */
   maxInflight?: number;
-  /** Open connections at most (default 10 000); the lean engine closes further ones at once, hyper's waits. */
+  /** Open connections at most (default 10 000); further ones wait in the listen backlog until one closes. */
   maxConnections?: number;
   /** How long a request may wait for ring space before it gets 503 (default 5 000 ms). */
   queueTimeoutMs?: number;

@@ -28,6 +28,8 @@ pub const MAX_WORKERS: usize = 64;
 /// How long a worker with no deadline ahead sleeps before it looks again (a bound, not a
 /// schedule: every deadline a connection sets lowers the wake-up through `Ctx::wake_by`).
 const NOTHING_DUE: Duration = Duration::from_secs(3600);
+/// How soon a worker at maxConnections looks for room to accept queued connections again.
+const ACCEPT_RETRY: Duration = Duration::from_millis(10);
 
 /// The running workers; dropping it does not stop them (the phase does).
 pub struct LeanEngine {
@@ -88,6 +90,7 @@ pub fn start(
             next_tick: Cell::new(Instant::now() + NOTHING_DUE),
             wake_js: DeferredRing::default(),
             now: Instant::now(),
+            accept_paused: false,
         });
     }
     drop(listener);
@@ -127,6 +130,8 @@ struct Worker {
     wake_js: DeferredRing,
     /// The time as of the last return from the poller: precise enough for timeouts.
     now: Instant,
+    /// Accepting stopped at maxConnections; the next tick looks at the listener again.
+    accept_paused: bool,
 }
 
 /// Runs `$body` with the connection at `$index` and a context borrowed from `$worker`'s other
@@ -200,16 +205,21 @@ impl Worker {
         self.next_tick.get().saturating_duration_since(self.now)
     }
 
+    /// Accepts every queued connection there is room for. At maxConnections the rest stay in
+    /// the listen backlog, as with hyper's accept loop, and are looked for again after
+    /// ACCEPT_RETRY (the listener is edge-triggered: no new event comes for connections
+    /// already queued).
     fn accept_all(&mut self) {
+        self.accept_paused = false;
         loop {
             let Some(listener) = &self.listener else { return };
+            let Ok(permit) = self.bridge.connections.clone().try_acquire_owned() else {
+                self.accept_paused = true;
+                self.next_tick.set(self.next_tick.get().min(self.now + ACCEPT_RETRY));
+                return;
+            };
             match listener.accept() {
                 Ok((mut socket, remote)) => {
-                    let Ok(permit) = self.bridge.connections.clone().try_acquire_owned() else {
-                        // At maxConnections: refuse by closing at once rather than hold the
-                        // socket with nothing to serve it.
-                        continue;
-                    };
                     let _ = socket.set_nodelay(true);
                     let index = match self.free.pop() {
                         Some(index) => index,
@@ -362,6 +372,9 @@ impl Worker {
     /// Applies every connection's due deadlines, then sleeps until the next one.
     fn tick(&mut self) {
         self.next_tick.set(self.now + NOTHING_DUE);
+        if self.accept_paused {
+            self.accept_all();
+        }
         for index in 0..self.conns.len() {
             let flow = with_conn!(self, index, |conn, ctx| conn.tick(&ctx));
             self.settle(index, flow);

@@ -307,6 +307,24 @@ fn pipelined_requests_are_answered_in_order_on_one_connection() {
     assert_eq!(response.matches("HTTP/1.1 200 OK").count(), 2, "{response}");
 }
 
+#[test]
+fn a_connection_past_max_connections_waits_for_a_free_one() {
+    let h = Harness::start(&format!(r#"{{{BASE},"maxConnections":1}}"#), echo_path());
+    let mut first = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    first.write_all(b"GET /first HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    read_until(&mut first, &mut got, b"/first");
+    // The kernel completes the second handshake; the server must leave it queued, not close it.
+    let mut second = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    second.write_all(b"GET /second HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let (early, closed) = read_until_closed(&mut second, Duration::from_millis(300));
+    assert!(early.is_empty() && !closed, "served or closed while the first connection was open: {early:?}");
+    drop(first);
+    let (response, closed) = read_until_closed(&mut second, Duration::from_secs(5));
+    assert!(response.starts_with("HTTP/1.1 200") && response.contains("/second"), "{response}");
+    assert!(closed, "Connection: close was honoured");
+}
+
 /// Reads until EOF or `limit`; returns what arrived and whether the server closed the socket.
 fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
     stream.set_read_timeout(Some(limit)).unwrap();
