@@ -212,6 +212,29 @@ export class RequestEnvelope {
     return this.view.getUint32(this.vector(list) + 4 + index * SPAN_BYTES + part + 4, true);
   }
 
+  /**
+   * Index of the first span at or after `from` whose `part` spells `text` (one byte per UTF-16
+   * code unit), or -1. The list and the strings are located once for the whole scan.
+   */
+  findSpan(list: SpanList, part: SpanPart, text: string, from: number): number {
+    const spans = this.vector(list);
+    if (spans === 0) return -1;
+    const view = this.view;
+    const strings = this.vector(STRINGS) + 4;
+    for (let i = from, n = view.getUint32(spans, true); i < n; i++) {
+      const word = spans + 4 + i * SPAN_BYTES + part;
+      if (bytesEqualLatin1(this.bytes, strings + view.getUint32(word, true), view.getUint32(word + 4, true), text)) return i;
+    }
+    return -1;
+  }
+
+  /** Whether span `index`'s `part` spells `text`, one byte per UTF-16 code unit. */
+  spanSpells(list: SpanList, index: number, part: SpanPart, text: string): boolean {
+    const word = this.vector(list) + 4 + index * SPAN_BYTES + part;
+    const start = this.vector(STRINGS) + 4 + this.view.getUint32(word, true);
+    return bytesEqualLatin1(this.bytes, start, this.view.getUint32(word + 4, true), text);
+  }
+
   /** Absolute position of field `id`, or 0 when the field is absent. */
   private field(id: number): number {
     if (this.base === EXPIRED) {

@@ -5,7 +5,7 @@
 // names combined with ", ", set-cookie kept apart) and is built once, on first use.
 
 import { HEADER_SPANS, SpanPart, type RequestEnvelope } from "./envelope.js";
-import { bytesEqualLatin1, decodeLatin1 } from "./text.js";
+import { decodeLatin1 } from "./text.js";
 
 export class RequestHeaders implements Iterable<[string, string]> {
   private readonly envelope: RequestEnvelope;
@@ -35,12 +35,9 @@ export class RequestHeaders implements Iterable<[string, string]> {
     const first = this.next(key, 0);
     if (first === -1) return null;
     if (this.next(key, first + 1) !== -1) return this.get(key);
-    const envelope = this.envelope;
-    const start = envelope.spanStart(HEADER_SPANS, first, SpanPart.Value);
-    const length = envelope.spanLength(HEADER_SPANS, first, SpanPart.Value);
     // Latin-1 maps each byte to the code unit of the same value, so comparing them is exact.
-    if (bytesEqualLatin1(envelope.bytes, start, length, likely)) return likely;
-    return decodeLatin1(envelope.bytes, start, length);
+    if (this.envelope.spanSpells(HEADER_SPANS, first, SpanPart.Value, likely)) return likely;
+    return this.text(first, SpanPart.Value);
   }
 
   has(name: string): boolean {
@@ -82,13 +79,7 @@ export class RequestHeaders implements Iterable<[string, string]> {
 
   /** Index of the first header at or after `from` named `key` (lowercase), or -1. */
   private next(key: string, from: number): number {
-    const envelope = this.envelope;
-    for (let i = from, n = this.count(); i < n; i++) {
-      const start = envelope.spanStart(HEADER_SPANS, i, SpanPart.Name);
-      const length = envelope.spanLength(HEADER_SPANS, i, SpanPart.Name);
-      if (bytesEqualLatin1(envelope.bytes, start, length, key)) return i;
-    }
-    return -1;
+    return this.envelope.findSpan(HEADER_SPANS, SpanPart.Name, key, from);
   }
 
   /** Header `i`'s name or value as a Fetch ByteString (one code unit per byte). */

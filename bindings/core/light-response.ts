@@ -85,6 +85,9 @@ const RULES: RuntimeRules =
         },
       };
 
+/** The headers of Response.json() given no init headers: shared, hence frozen. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": RULES.jsonType });
+
 /** The content type to send with a light Response's body when its headers name none. */
 export function defaultContentType(body: ResponseParts["body"]): string | null {
   if (typeof body === "string") return RULES.stringType;
@@ -238,14 +241,18 @@ export class LightResponse {
   static json(data: unknown, init?: ResponseInit): Response {
     const body = JSON.stringify(data);
     if (body === undefined) throw new TypeError(`Response.json() cannot serialize ${typeof data}.`);
-    let headers: HeadersInit = { "content-type": RULES.jsonType };
     if (init?.headers !== undefined) {
-      const given = new Headers(init.headers as HeadersInit);
-      if (!given.has("content-type")) given.set("content-type", RULES.jsonType);
-      headers = given;
+      const headers = new Headers(init.headers as HeadersInit);
+      if (!headers.has("content-type")) headers.set("content-type", RULES.jsonType);
+      return new LightResponse(body, { status: init.status, statusText: init.statusText, headers }) as unknown as Response;
     }
-    const jsonInit = { status: init?.status, statusText: init?.statusText, headers } as ResponseInit;
-    return new LightResponse(body, jsonInit) as unknown as Response;
+    const response = new LightResponse(body, init);
+    // No copy of the usual headers: the object is frozen, and `headers` replaces it, never
+    // changes it. (A status Keel leaves to the runtime made the response real already.)
+    const parts = response[PARTS];
+    if (parts !== undefined) parts.headers = JSON_HEADERS;
+    else response[REAL]!.headers.set("content-type", RULES.jsonType);
+    return response as unknown as Response;
   }
 
   static redirect(url: string | URL, status = 302): Response {

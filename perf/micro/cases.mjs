@@ -123,7 +123,8 @@ async function fetchBridge(keel, frame) {
     return new keel.RingConsumer(fakeRuntime, dispatcher, writer, "127.0.0.1:1");
   };
   const keelRoute = consumerOf(() => ({ body: { message: "Hello, World!" } }));
-  const hono = consumerOf((req) => app.fetch(keel.fetchRequest(req), new keel.KeelHonoEnv(req)));
+  // The handler keel/hono's serve() builds (hono/serve.ts).
+  const hono = consumerOf(keel.withLightResponses((req) => app.fetch(keel.fetchRequest(req), new keel.KeelHonoEnv(req))));
   const slots = ring.length / SLOT_BYTES;
   const drainAndAnswer = (consumer) => () => {
     consumer.consume(slots);
