@@ -18,6 +18,8 @@
 // `c.res` (`new Response(res.body, res)`), keeps the same body while that stream is unread;
 // Bun.serve sends such a body as application/octet-stream, and so does Keel.
 
+import { isPlainObject } from "./plain-object.js";
+
 const NativeResponse = globalThis.Response;
 
 const KEPT = Symbol("keel.keptBody");
@@ -155,12 +157,6 @@ Object.defineProperty(KeptResponse.prototype, "headers", {
     return nativeHeaders.call(this) as Headers;
   },
 });
-
-function isPlainObject(value: unknown): value is object {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 // Elysia picks how to send a value by `value.constructor.name`.
 Object.defineProperty(KeptResponse, "name", { value: "Response" });

@@ -5,6 +5,7 @@
 // `c.env` set to a KeelHonoEnv (env.ts); the Response it returns is sent by core/send-response.ts.
 
 import { fetchRequest } from "../core/fetch-request.js";
+import { isPlainObject } from "../core/plain-object.js";
 import type { Handler, ServeOptions, Server } from "../core/types.js";
 import { installFetchGlobals, withLightResponses } from "../core/web-globals.js";
 import { KeelHonoEnv } from "./env.js";
@@ -55,7 +56,7 @@ export function createHonoServe(keelServe: (options: ServeOptions) => Server, ru
     if (typeof fetch !== "function") {
       throw new TypeError("keel/hono serve(): pass your app, as in serve(app, { port: 3000 }), or { fetch: app.fetch, port: 3000 }.");
     }
-    const options: HonoServeOptions = typeof second === "object" && second !== null ? second : isPlainObject(target) ? target : {};
+    const options: HonoServeOptions = typeof second === "object" && second !== null ? second : isPlainObject(target) ? (target as HonoServeOptions) : {};
     const listening = typeof second === "function" ? second : third;
     const { overrideGlobalObjects = true, fetch: _fetch, ...keelOptions } = options;
     for (const key of Object.keys(NOT_HERE)) {
@@ -77,10 +78,4 @@ export function createHonoServe(keelServe: (options: ServeOptions) => Server, ru
     }
     return server;
   }) as HonoServe;
-}
-
-function isPlainObject(value: unknown): value is HonoServeOptions {
-  if (value === null || typeof value !== "object") return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
