@@ -230,9 +230,7 @@ export class RequestEnvelope {
 
   /** Whether span `index`'s `part` spells `text`, one byte per UTF-16 code unit. */
   spanSpells(list: SpanList, index: number, part: SpanPart, text: string): boolean {
-    const word = this.vector(list) + 4 + index * SPAN_BYTES + part;
-    const start = this.vector(STRINGS) + 4 + this.view.getUint32(word, true);
-    return bytesEqualLatin1(this.bytes, start, this.view.getUint32(word + 4, true), text);
+    return bytesEqualLatin1(this.bytes, this.spanStart(list, index, part), this.spanLength(list, index, part), text);
   }
 
   /** Absolute position of field `id`, or 0 when the field is absent. */
