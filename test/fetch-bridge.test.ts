@@ -1,5 +1,6 @@
 // The fetch bridge: the web Request a fetch-style app receives (a lazy view of Keel's request) and
-// the web Responses it may answer with, seen through keel/hono with a bare `{ fetch }` app.
+// the web Responses it may answer with, seen through keel/hono with a bare `{ fetch }` app; and
+// the same Responses answered by handlers of Keel's own serve().
 
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -7,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type HonoServer } from "keel/hono";
 import { after, before, describe, runtime, test } from "./harness.js";
-import { json } from "./support.js";
+import { json, useServer } from "./support.js";
 
 type Route = (request: Request) => Response | Promise<Response>;
 
@@ -27,6 +28,18 @@ function useFetchApp(routes: Record<string, Route>): { readonly base: string } {
       return `http://127.0.0.1:${server!.port}`;
     },
   };
+}
+
+/** A route of the response suites: it answers without looking at the request. */
+type ResponseRoute = () => Response | Promise<Response>;
+
+/** Where the response suites' routes are served: through keel/hono, or by Keel's own serve(). */
+type Via = "keel/hono" | "serve()";
+
+/** A server answering `routes[pathname]` through `via`. */
+function useResponseApp(routes: Record<string, ResponseRoute>, via: Via): { readonly base: string } {
+  if (via === "keel/hono") return useFetchApp(routes);
+  return useServer({ fetch: (req) => (routes[req.pathname] ?? (() => new Response("no route", { status: 404 })))() });
 }
 
 const text = (value: unknown) => new Response(JSON.stringify(value), { headers: { "content-type": "application/json" } });
@@ -197,15 +210,18 @@ describe("fetch bridge: a request read after its response", () => {
   });
 });
 
-// On Bun, a Response made while the handler runs synchronously is Keel's light one, and one made
-// after an await is Bun's own (core/web-globals.ts): both are sent the same.
-for (const when of ["at once", "after an await"] as const) {
-  describe(`fetch bridge: the response, made ${when}`, () => describeResponses(when === "after an await"));
+// A Response made while the handler runs synchronously is Keel's light one, and one made after an
+// await is the runtime's own (core/web-globals.ts; on Node keel/hono keeps the light one global):
+// all are sent the same.
+for (const via of ["keel/hono", "serve()"] as const) {
+  for (const when of ["at once", "after an await"] as const) {
+    describe(`fetch bridge: the response through ${via}, made ${when}`, () => describeResponses(via, when === "after an await"));
+  }
 }
 
-function describeResponses(afterAwait: boolean): void {
+function describeResponses(via: Via, afterAwait: boolean): void {
   let upstream = "";
-  const routes: Record<string, Route> = {
+  const routes: Record<string, ResponseRoute> = {
     "/string": () => new Response("plain text"),
     "/json": () => Response.json({ ok: true }, { status: 201 }),
     "/binary": () => new Response(new Uint8Array([0, 255, 1]), { headers: { "content-type": "application/x-keel" } }),
@@ -242,9 +258,9 @@ function describeResponses(afterAwait: boolean): void {
     "/json-own-type": () => Response.json({ ok: true }, { headers: { "Content-Type": "application/vnd.keel+json" } }),
   };
   if (afterAwait) {
-    for (const [path, route] of Object.entries(routes)) routes[path] = async (request) => (await Promise.resolve(), route(request));
+    for (const [path, route] of Object.entries(routes)) routes[path] = async () => (await Promise.resolve(), route());
   }
-  const app = useFetchApp(routes);
+  const app = useResponseApp(routes, via);
   before(() => void (upstream = app.base));
 
   test("a string is text/plain UTF-8", async () => {
@@ -352,17 +368,17 @@ interface BunGlobals {
 
 // Bun only: its own APIs that take a Response, given one made in a handler under Keel (a light
 // one, see core/web-globals.ts), and a Bun.serve beside Keel in the same process.
-if (runtime === "bun") {
-  describe("fetch bridge: Bun's own APIs beside Keel", () => {
+for (const via of runtime === "bun" ? (["keel/hono", "serve()"] as const) : []) {
+  describe(`fetch bridge: Bun's own APIs beside Keel, through ${via}`, () => {
     const { Bun, HTMLRewriter } = globalThis as unknown as BunGlobals;
     const written = join(mkdtempSync(join(tmpdir(), "keel-bridge-")), "written.txt");
-    const app = useFetchApp({
+    const app = useResponseApp({
       "/rewritten": () =>
         new HTMLRewriter()
           .on("b", { element: (element) => element.setInnerContent("rewritten") })
           .transform(new Response("<p><b>as made</b></p>", { headers: { "content-type": "text/html" } })),
       "/written": async () => new Response(String(await Bun.write(written, new Response("saved by Bun.write")))),
-    });
+    }, via);
 
     test("HTMLRewriter transforms a Response the handler made", async () => {
       const res = await fetch(`${app.base}/rewritten`);

@@ -44,6 +44,10 @@ describe("serve() options", () => {
     rejects({ fetch: handler, engine: "uv" }, /"engine" must be "lean" \(the default\) or "hyper", got "uv"/);
   });
 
+  test("overrideGlobalObjects is a boolean", () => {
+    rejects({ fetch: handler, overrideGlobalObjects: "no" }, /"overrideGlobalObjects" must be true or false, got no/);
+  });
+
   for (const engine of ["lean", "hyper"] as const) {
     test(`the ${engine} engine serves requests, bodies and streams`, async () => {
       const server = serve({

@@ -175,3 +175,35 @@ describe("responses", () => {
     }
   });
 });
+
+// While a handler runs synchronously, the global Response is Keel's light one (core/web-globals.ts),
+// which Keel sends without the runtime building and reading back its own; after an await, and
+// with overrideGlobalObjects: false, it is whatever the process had.
+describe("responses: the global Response while a handler runs", () => {
+  type Seen = { atOnce?: unknown; afterAwait?: unknown };
+  const recording = (seen: Seen) => async () => {
+    seen.atOnce = globalThis.Response;
+    await Promise.resolve();
+    seen.afterAwait = globalThis.Response;
+    return new Response("recorded");
+  };
+  const light: Seen = {};
+  const untouched: Seen = {};
+  const lightApp = useServer({ fetch: recording(light) });
+  const untouchedApp = useServer({ fetch: recording(untouched), overrideGlobalObjects: false });
+
+  test("is light until the first await, then the process's own again", async () => {
+    const res = await fetch(`${lightApp.base}/`);
+    assert.equal(await res.text(), "recorded");
+    assert.notEqual(light.atOnce, globalThis.Response);
+    assert.equal((light.atOnce as { name?: string }).name, "Response");
+    assert.equal(light.afterAwait, globalThis.Response);
+  });
+
+  test("overrideGlobalObjects: false leaves it alone", async () => {
+    const res = await fetch(`${untouchedApp.base}/`);
+    assert.equal(await res.text(), "recorded");
+    assert.equal(untouched.atOnce, globalThis.Response);
+    assert.equal(untouched.afterAwait, globalThis.Response);
+  });
+});

@@ -30,6 +30,8 @@ export interface ServerPlan {
   /** The typed endpoints, whose accessors must be loaded before the first request. */
   typed: TypedApp | undefined;
   onError: ErrorHandler | undefined;
+  /** Whether handlers run with LightResponse as the global Response (core/web-globals.ts). */
+  lightResponses: boolean;
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]);
@@ -51,7 +53,7 @@ const PASS_THROUGH = [
 
 type PassThroughOption = (typeof PASS_THROUGH)[number];
 
-const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "app", "manifest", "fetch", "routes", "error", "idleTimeout", "engine", ...PASS_THROUGH]);
+const KNOWN_OPTIONS = new Set<string>(["port", "hostname", "app", "manifest", "fetch", "routes", "error", "idleTimeout", "engine", "overrideGlobalObjects", ...PASS_THROUGH]);
 
 const ENGINES: readonly Engine[] = ["lean", "hyper"];
 
@@ -107,6 +109,11 @@ export function planServer(options: ServeOptions): ServerPlan {
     config.engine = options.engine;
   }
 
+  const lightResponses = options.overrideGlobalObjects ?? true;
+  if (typeof lightResponses !== "boolean") {
+    throw new TypeError(`serve(): "overrideGlobalObjects" must be true or false, got ${String(lightResponses)}.`);
+  }
+
   const endpoints: Array<EndpointEntry | undefined> = [fetch];
   const typed = app === undefined ? undefined : bindApp(app, options.manifest);
   if (typed !== undefined) {
@@ -117,7 +124,7 @@ export function planServer(options: ServeOptions): ServerPlan {
     }
   }
   if (routes !== undefined) addRoutes(routes, config, endpoints);
-  return { config, endpoints, typed, onError: error };
+  return { config, endpoints, typed, onError: error, lightResponses };
 }
 
 function addRoutes(routes: NonNullable<ServeOptions["routes"]>, config: RuntimeConfig, handlers: Array<EndpointEntry | undefined>): void {

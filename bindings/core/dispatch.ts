@@ -21,8 +21,18 @@ import { DEFAULT_STREAM_WINDOW_BYTES, type StreamOutput } from "./response-strea
 import { sendResponse } from "./send-response.js";
 import type { TypedRoute } from "./typed-app.js";
 import type { ErrorHandler, Server } from "./types.js";
+import { enterLightScope, leaveLightScope } from "./web-globals.js";
 
 const APPLICATION_JSON = "application/json";
+
+export interface DispatcherOptions {
+  /** serve({ error }): answers for handlers that threw. */
+  onError?: ErrorHandler;
+  /** Body bytes a streamed response may send ahead of the socket. */
+  streamWindowBytes?: number;
+  /** Run handlers with LightResponse as the global Response (web-globals.ts). Default false. */
+  lightResponses?: boolean;
+}
 
 export class Dispatcher {
   /** By endpoint id. Read per request: serve() may swap entries (see disableTypedRoutes). */
@@ -30,6 +40,8 @@ export class Dispatcher {
   private readonly server: Server;
   private readonly writer: ResponseWriter;
   private readonly onError: ErrorHandler | undefined;
+  /** Whether handlers run with LightResponse as the global Response (web-globals.ts). */
+  private readonly lightResponses: boolean;
   /** Requests with an answer still to come, by `inflightKey`. */
   private readonly inflight = new Map<number, KeelRequest>();
   private flushQueued = false;
@@ -40,13 +52,13 @@ export class Dispatcher {
     endpoints: ReadonlyArray<EndpointEntry | undefined>,
     server: Server,
     writer: ResponseWriter,
-    onError?: ErrorHandler,
-    streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES,
+    { onError, streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES, lightResponses = false }: DispatcherOptions = {},
   ) {
     this.endpoints = endpoints;
     this.server = server;
     this.writer = writer;
     this.onError = onError;
+    this.lightResponses = lightResponses;
     this.responses = { writer, windowBytes: streamWindowBytes, flushSoon: () => this.flushSoon() };
   }
 
@@ -59,6 +71,8 @@ export class Dispatcher {
   dispatch(req: KeelRequest, endpoint: number): void {
     const entry = this.endpoints[endpoint];
     let result: unknown;
+    // The handler's synchronous part, and an error handler called from it, make light Responses.
+    const outside = this.lightResponses ? enterLightScope() : undefined;
     try {
       if (entry === undefined) throw new Error(`Keel received a request for endpoint ${endpoint}, which has no handler.`);
       result = typeof entry === "function" ? entry(req, this.server) : callApi(entry, req);
@@ -66,6 +80,8 @@ export class Dispatcher {
       req.settled = true;
       this.fail(req, error, true);
       return;
+    } finally {
+      leaveLightScope(outside);
     }
     if (isPromiseLike(result)) {
       const value = fulfilledValue(result);

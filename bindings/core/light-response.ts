@@ -1,13 +1,13 @@
 // A Response that keeps what it was made from.
 //
 // Sending a runtime's own Response means building it and reading it back. On Node, undici's
-// costs about 7 µs to construct and 12 µs more to read back, and an app that answers
-// `c.text("hi")` pays both on every request; so while Keel's adapters serve on Node, this class is
-// the global `Response` (web-globals.ts; @hono/node-server does the same). On Bun, construction is
-// the cost (~1.3 µs per response under load, most of a fetch-bridge request's JS time), and this
-// class is the global `Response` only while a handler runs synchronously under Keel's dispatch
-// (web-globals.ts `withLightResponses`), so that Bun's own APIs elsewhere in the process keep
-// getting Bun's Responses.
+// costs about 7 µs to construct and 12 µs more to read back; on Bun, construction is the cost
+// (~1.3 µs per response under load). So while a handler runs synchronously under Keel's dispatch
+// (Keel's serve() and both adapters), this class is the global `Response` (web-globals.ts
+// `enterLightScope`), and a handler's `new Response("hi")` costs one small object. Outside that
+// window the global is the runtime's own, so that its APIs elsewhere in the process keep getting
+// its Responses — except on Node under an adapter, where this class is the global for good
+// (@hono/node-server does the same).
 //
 // It keeps a string, bytes or stream body and its init as given, so that Keel can write them into
 // the response frame directly (`responseParts`). Anything else — reading the body, clone(), a

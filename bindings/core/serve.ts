@@ -7,6 +7,7 @@ import { RingConsumer } from "./loop.js";
 import type { Native, NativeRuntime } from "./native.js";
 import { ResponseWriter } from "./response.js";
 import type { ServeOptions, Server, StopOptions } from "./types.js";
+import { prepareForLightResponses } from "./web-globals.js";
 
 const DEFAULT_GRACE_MS = 10_000;
 
@@ -33,7 +34,12 @@ class KeelServer implements Server {
     const authority = `${urlHost(this.hostname)}:${this.port}`;
     this.url = new URL(`http://${authority}/`);
     const writer = new ResponseWriter(runtime.responseBuffer, runtime);
-    const dispatcher = new Dispatcher(plan.endpoints, this, writer, plan.onError, plan.config.streamWindowBytes);
+    if (plan.lightResponses) prepareForLightResponses();
+    const dispatcher = new Dispatcher(plan.endpoints, this, writer, {
+      onError: plan.onError,
+      streamWindowBytes: plan.config.streamWindowBytes,
+      lightResponses: plan.lightResponses,
+    });
     this.consumer = new RingConsumer(runtime, dispatcher, writer, authority);
     const typed = plan.typed;
     if (typed === undefined) {

@@ -50,6 +50,12 @@ export interface ServeOptions {
    * to hyper) or "hyper" (tokio + hyper for every connection). docs/ARCHITECTURE.md, "Engines".
    */
   engine?: Engine;
+  /**
+   * While a handler runs synchronously, the global `Response` is Keel's light one, which Keel
+   * sends without the runtime building it and reading it back (a Response made after an await
+   * is the runtime's own). `false` leaves the global alone. Default true.
+   */
+  overrideGlobalObjects?: boolean;
 
   // Advanced: the runtime's own knobs (docs/ARCHITECTURE.md, "Runtime config").
   /** Time allowed to send a request head (default 10 000 ms). */

@@ -66,18 +66,15 @@ export function createKeelAdapter(
     return {
       ...base,
       name: "keel",
-      handler: responseMappers(base.handler, runtime, overrideGlobalObjects),
+      handler: responseMappers(base.handler, overrideGlobalObjects),
       ws: undefined,
       listen: (app) => (options, callback) => {
         const { port, hostname, ...limits } = listenOptions(options as ListenOptions);
         // `app.fetch` is read per request: compile() may replace it (routes added later).
-        let fetch: Handler = (req) => app.fetch(fetchRequest(req));
-        if (overrideGlobalObjects) {
-          installFetchGlobals(runtime);
-          fetch = withLightResponses(runtime, fetch);
-        }
+        const fetch: Handler = (req) => app.fetch(fetchRequest(req));
+        if (overrideGlobalObjects) installFetchGlobals(runtime);
         app.compile();
-        const keel = keelServe({ ...keelOptions, ...limits, port, hostname, fetch });
+        const keel = keelServe({ ...keelOptions, ...limits, port, hostname, fetch, overrideGlobalObjects });
         const server = elysiaServer(app, keel);
         app.server = server as unknown as AnyElysia["server"];
         for (const hook of app.event.start ?? []) hook.fn(app);
@@ -99,19 +96,19 @@ export function createKeelAdapter(
 /**
  * Elysia's functions that turn a handler's result into a Response, for an app on Keel: no native
  * static routes (Keel answers every request through `app.fetch`); and, when Keel may replace the
- * globals, each mapper runs with light Responses as the global Response on Bun
- * (core/web-globals.ts), so that an answer made after the handler's first await — once a body was
- * parsed, or from an async handler — is light too. (Elysia's mappers take at most three
+ * globals, each mapper runs with light Responses as the global Response (core/web-globals.ts;
+ * on Node they are the global all along), so that an answer made after the handler's first
+ * await — once a body was parsed, or from an async handler — is light too. (Elysia's mappers take at most three
  * arguments — response, set, request — which is what withLightResponses passes on.)
  */
-function responseMappers(handler: ElysiaAdapter["handler"], runtime: "bun" | "node", light: boolean): ElysiaAdapter["handler"] {
+function responseMappers(handler: ElysiaAdapter["handler"], light: boolean): ElysiaAdapter["handler"] {
   const mappers = { ...handler, createNativeStaticHandler: undefined };
   if (!light) return mappers;
   return {
     ...mappers,
-    mapResponse: withLightResponses(runtime, handler.mapResponse),
-    mapEarlyResponse: withLightResponses(runtime, handler.mapEarlyResponse),
-    mapCompactResponse: withLightResponses(runtime, handler.mapCompactResponse),
+    mapResponse: withLightResponses(handler.mapResponse),
+    mapEarlyResponse: withLightResponses(handler.mapEarlyResponse),
+    mapCompactResponse: withLightResponses(handler.mapCompactResponse),
   };
 }
 

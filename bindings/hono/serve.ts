@@ -7,7 +7,7 @@
 import { fetchRequest } from "../core/fetch-request.js";
 import { isPlainObject } from "../core/plain-object.js";
 import type { Handler, ServeOptions, Server } from "../core/types.js";
-import { installFetchGlobals, withLightResponses } from "../core/web-globals.js";
+import { installFetchGlobals } from "../core/web-globals.js";
 import { KeelHonoEnv } from "./env.js";
 
 /** An app Keel can serve: a Hono instance, or anything with Hono's `fetch` signature. */
@@ -63,12 +63,9 @@ export function createHonoServe(keelServe: (options: ServeOptions) => Server, ru
       if (key in keelOptions) throw new TypeError(`keel/hono serve(): "${key}" is not an option here: ${NOT_HERE[key]}.`);
     }
     const app = target as FetchApp;
-    let handler: Handler = (req) => fetch.call(app, fetchRequest(req), new KeelHonoEnv(req));
-    if (overrideGlobalObjects) {
-      installFetchGlobals(runtime);
-      handler = withLightResponses(runtime, handler);
-    }
-    const server = keelServe({ ...keelOptions, fetch: handler }) as HonoServer;
+    const handler: Handler = (req) => fetch.call(app, fetchRequest(req), new KeelHonoEnv(req));
+    if (overrideGlobalObjects) installFetchGlobals(runtime);
+    const server = keelServe({ ...keelOptions, fetch: handler, overrideGlobalObjects }) as HonoServer;
     server.close = (callback) => {
       server.stop().then(() => callback?.(), callback);
     };

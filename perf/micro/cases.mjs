@@ -118,13 +118,15 @@ async function fetchBridge(keel, frame) {
   const writer = new keel.ResponseWriter(responses, { commit: () => 1, respond: () => 1 });
   const server = { hostname: "127.0.0.1", port: 1 };
   const consumerOf = (handler) => {
-    // Every endpoint id goes to `handler`: the frame names the id of the app it was captured from.
-    const dispatcher = new keel.Dispatcher(new Array(256).fill(handler), server, writer);
+    // Every endpoint id goes to `handler`: the frame names the id of the app it was captured
+    // from. Handlers make light Responses, as under serve() (core/web-globals.ts).
+    const dispatcher = new keel.Dispatcher(new Array(256).fill(handler), server, writer, { lightResponses: true });
     return new keel.RingConsumer(fakeRuntime, dispatcher, writer, "127.0.0.1:1");
   };
   const keelRoute = consumerOf(() => ({ body: { message: "Hello, World!" } }));
+  const keelResponse = consumerOf(() => Response.json({ message: "Hello, World!" }));
   // The handler keel/hono's serve() builds (hono/serve.ts).
-  const hono = consumerOf(keel.withLightResponses((req) => app.fetch(keel.fetchRequest(req), new keel.KeelHonoEnv(req))));
+  const hono = consumerOf((req) => app.fetch(keel.fetchRequest(req), new keel.KeelHonoEnv(req)));
   const slots = ring.length / SLOT_BYTES;
   const drainAndAnswer = (consumer) => () => {
     consumer.consume(slots);
@@ -132,13 +134,14 @@ async function fetchBridge(keel, frame) {
     writer.flush();
   };
   // Measure only what answers right: the first frame of a drained batch must be a 200.
-  for (const [name, consumer] of [["Keel route", keelRoute], ["Hono", hono]]) {
+  for (const [name, consumer] of [["Keel route", keelRoute], ["Keel route's Response", keelResponse], ["Hono", hono]]) {
     drainAndAnswer(consumer)();
     const status = new DataView(responses).getUint16(4, true);
     if (status !== 200) throw new Error(`fetch-bridge case: the ${name} answered ${status}, not 200`);
   }
   group(`a request through the fetch bridge: ${BATCH} × GET /hello answered (no FFI)`, () => {
     bench("Keel route returning { body }", drainAndAnswer(keelRoute));
+    bench("Keel route returning Response.json()", drainAndAnswer(keelResponse));
     bench("Hono app through keel/hono's fetch bridge", drainAndAnswer(hono));
     bench(`Hono app.fetch(new Request(url)) × ${BATCH}, no server`, () => {
       for (let i = 0; i < BATCH; i++) do_not_optimize(app.fetch(new Request("http://127.0.0.1:1/hello")));

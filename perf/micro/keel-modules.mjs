@@ -30,8 +30,6 @@ export async function loadKeel() {
     KeelHonoEnv: honoEnv.KeelHonoEnv,
     /** Installs keel/hono's global Request and Response for this runtime, as serve() does. */
     installFetchGlobals: () => webGlobals.installFetchGlobals(isBun ? "bun" : "node"),
-    /** A handler run as keel/hono runs it: with light Responses as the global on Bun. */
-    withLightResponses: (handler) => webGlobals.withLightResponses(isBun ? "bun" : "node", handler),
     schemaApp: await import(new URL(isBun ? "examples/schema/app.ts" : "dist/examples/schema/app.js", root).href),
     manifestDir: new URL("examples/schema/.keel/", root),
     accessors: await import(new URL("examples/schema/.keel/accessors.js", root).href),
