@@ -23,7 +23,7 @@ use keel_core::router::RouteMatch;
 use mio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::http1::{self, BodyFraming, ChunkedDecoder, DateCache, Framing, HeadFacts};
+use super::http1::{self, BodyFraming, ChunkedDecoder, DateCache, Framing, Head, HeadFacts};
 use super::read_buf::{Filled, ReadBuf};
 use super::wake_js::DeferredRing;
 use super::{ConnKey, Inbound, LoopAddress};
@@ -316,21 +316,16 @@ impl Conn {
         if self.requests_seen == 0 && input.len() >= 3 && http1::H2_PREFACE.starts_with(&input[..input.len().min(http1::H2_PREFACE.len())]) {
             return if input.len() >= http1::H2_PREFACE.len() { Err(Flow::HandOff) } else { Ok(false) };
         }
-        let mut headers = [httparse::EMPTY_HEADER; http1::MAX_HEADERS];
-        let mut request = httparse::Request::new(&mut headers);
-        let parsed = request.parse(input);
-        let (head_len, facts) = match parsed {
-            Ok(httparse::Status::Complete(head_len)) => {
-                let http10 = request.version == Some(0);
-                match http1::head_facts(http10, request.headers) {
-                    Ok(facts) => (head_len, facts),
-                    Err(reason) => return Err(self.refuse_and_close(ctx, errors::bad_request(reason))),
-                }
-            }
-            Ok(httparse::Status::Partial) if input.len() > http1::MAX_HEAD_BYTES => {
+        let mut room = http1::header_room();
+        let (head_len, head, facts) = match http1::parse_head(input, &mut room) {
+            Ok(Some((head_len, head))) => match http1::head_facts(head.http10, head.headers) {
+                Ok(facts) => (head_len, head, facts),
+                Err(reason) => return Err(self.refuse_and_close(ctx, errors::bad_request(reason))),
+            },
+            Ok(None) if input.len() > http1::MAX_HEAD_BYTES => {
                 return Err(self.refuse_and_close(ctx, errors::head_too_large()));
             }
-            Ok(httparse::Status::Partial) => return Ok(false),
+            Ok(None) => return Ok(false),
             Err(httparse::Error::TooManyHeaders) => return Err(self.refuse_and_close(ctx, errors::head_too_large())),
             Err(_) => return Err(self.refuse_and_close(ctx, errors::bad_request("malformed HTTP request"))),
         };
@@ -350,10 +345,26 @@ impl Conn {
             // Nothing is owed before this request, so the interim answer cannot jump the queue.
             self.wbuf.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
-        let chunked = (facts.framing == Framing::Chunked)
-            .then(|| ChunkedBody { decoder: ChunkedDecoder::default(), cursor: head_len, body: Vec::new(), done: None });
-        self.read = ReadState::Body { head_len, facts, chunked };
-        Ok(true)
+        // The common case — no body, or all of it already read — is dispatched with the head
+        // just parsed; otherwise the body is awaited and read_body parses the head again.
+        let whole = match facts.framing {
+            Framing::Empty => Some((Bytes::new(), head_len)),
+            Framing::Length(len) => {
+                let end = head_len + len as usize;
+                (input.len() >= end).then(|| (Bytes::copy_from_slice(&input[head_len..end]), end))
+            }
+            Framing::Chunked => None,
+        };
+        let Some((body, consumed)) = whole else {
+            let chunked = (facts.framing == Framing::Chunked)
+                .then(|| ChunkedBody { decoder: ChunkedDecoder::default(), cursor: head_len, body: Vec::new(), done: None });
+            self.read = ReadState::Body { head_len, facts, chunked };
+            return Ok(true);
+        };
+        let keep_alive = facts.keep_alive && !ctx.draining;
+        let address = LoopAddress { worker: ctx.worker, conn: self.key };
+        let outcome = dispatch(ctx, address, &self.remote, &head, body, !keep_alive, self.stalled_since);
+        Ok(self.settle_dispatch(ctx, outcome, consumed, keep_alive, head_len, facts))
     }
 
     /// Completes the body of the request at the front of the unread bytes if it has arrived, then dispatches it.
@@ -398,10 +409,22 @@ impl Conn {
             }
             (Framing::Chunked, None) => unreachable!("a chunked body always has its decoder state"),
         };
-        let head = &self.rbuf.unread()[..head_len];
-        let address = LoopAddress { worker: ctx.worker, conn: self.key };
         let keep_alive = facts.keep_alive && !ctx.draining;
-        match dispatch(ctx, address, &self.remote, head, body, !keep_alive, self.stalled_since) {
+        let address = LoopAddress { worker: ctx.worker, conn: self.key };
+        let mut room = http1::header_room();
+        let outcome = match http1::parse_head(&self.rbuf.unread()[..head_len], &mut room) {
+            Ok(Some((_, head))) => dispatch(ctx, address, &self.remote, &head, body, !keep_alive, self.stalled_since),
+            // The same bytes parsed before; only a bug could make them fail now.
+            _ => ready(ctx, errors::bad_request("malformed HTTP request"), false, true),
+        };
+        self.settle_dispatch(ctx, outcome, consumed, keep_alive, head_len, facts)
+    }
+
+    /// Takes a dispatched request off the unread bytes and queues its slot; or, when there was
+    /// no room to publish it, leaves it there (reading its body again is skipped) for the
+    /// worker's tick to retry. True when the request was taken.
+    fn settle_dispatch(&mut self, ctx: &Ctx<'_>, outcome: Dispatched, consumed: usize, keep_alive: bool, head_len: usize, facts: HeadFacts) -> bool {
+        match outcome {
             Dispatched::Slot(slot) => {
                 self.stalled_since = None;
                 self.rbuf.consume(consumed);
@@ -411,6 +434,9 @@ impl Conn {
                 true
             }
             Dispatched::Stalled => {
+                if !matches!(self.read, ReadState::Body { .. }) {
+                    self.read = ReadState::Body { head_len, facts, chunked: None };
+                }
                 self.stalled_since.get_or_insert(ctx.now);
                 ctx.wake_by(ctx.now + STALL_RETRY);
                 false
@@ -682,22 +708,16 @@ fn dispatch(
     ctx: &Ctx<'_>,
     address: LoopAddress,
     remote: &str,
-    head: &[u8],
+    head: &Head<'_, '_>,
     body: Bytes,
     close: bool,
     stalled_since: Option<Instant>,
 ) -> Dispatched {
     let bridge = ctx.bridge;
-    let mut headers = [httparse::EMPTY_HEADER; http1::MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    // The head parsed before; only a bug could make it fail now.
-    let (Ok(httparse::Status::Complete(_)), Some(method), Some(target)) = (request.parse(head), request.method, request.path)
-    else {
-        return ready(ctx, errors::bad_request("malformed HTTP request"), false, true);
-    };
+    let method = head.method;
     let head_request = method == "HEAD";
-    let http10 = request.version == Some(0);
-    let (path, query) = http1::split_target(target);
+    let http10 = head.http10;
+    let (path, query) = http1::split_target(head.target);
     let (endpoint, params) = match bridge.router.route(method, path) {
         RouteMatch::Found { endpoint, params } => (endpoint, params),
         RouteMatch::MethodNotAllowed { allow } => {
@@ -706,7 +726,7 @@ fn dispatch(
         RouteMatch::NotFound if bridge.config.fallback => (0, Vec::new()),
         RouteMatch::NotFound => return ready(ctx, errors::not_found(method, path), head_request, close),
     };
-    let header_source = HeaderSource::Raw(request.headers);
+    let header_source = HeaderSource::Raw(head.headers);
     let decoder = match publish::decode_typed(bridge, endpoint, query, &header_source, &params, &body) {
         Ok(decoder) => decoder,
         Err(error_json) => return ready(ctx, errors::invalid_request(error_json), head_request, close),

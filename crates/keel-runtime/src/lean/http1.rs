@@ -1,6 +1,7 @@
 //! HTTP/1.1 wire details for the lean engine: request framing, chunked request bodies, and
 //! response heads written straight from response frames.
 
+use std::mem::MaybeUninit;
 use std::time::SystemTime;
 
 use http::StatusCode;
@@ -13,6 +14,40 @@ pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Most headers accepted in one request.
 pub const MAX_HEADERS: usize = 100;
+
+/// Room for a request's headers. Left uninitialized: httparse writes only the headers it finds,
+/// so parsing a head does not first zero room for a hundred of them (3.2 KiB).
+pub type HeaderRoom<'b> = [MaybeUninit<httparse::Header<'b>>; MAX_HEADERS];
+
+pub fn header_room<'b>() -> HeaderRoom<'b> {
+    [const { MaybeUninit::uninit() }; MAX_HEADERS]
+}
+
+/// A complete request head, borrowed from the bytes it was parsed from.
+pub struct Head<'b, 'h> {
+    pub method: &'b str,
+    pub target: &'b str,
+    pub http10: bool,
+    pub headers: &'h [httparse::Header<'b>],
+}
+
+/// Parses the request head at the front of `input`: its length and parts once it is complete,
+/// `None` while more bytes are needed.
+pub fn parse_head<'b, 'h>(input: &'b [u8], room: &'h mut HeaderRoom<'b>) -> Result<Option<(usize, Head<'b, 'h>)>, httparse::Error> {
+    let mut request = httparse::Request::new(&mut []);
+    let len = match request.parse_with_uninit_headers(input, room)? {
+        httparse::Status::Complete(len) => len,
+        httparse::Status::Partial => return Ok(None),
+    };
+    // A complete parse has read the method and the target: the defaults are never taken.
+    let head = Head {
+        method: request.method.unwrap_or("GET"),
+        target: request.path.unwrap_or("/"),
+        http10: request.version == Some(0),
+        headers: request.headers,
+    };
+    Ok(Some((len, head)))
+}
 
 /// How a request's body is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +117,10 @@ pub fn head_facts(http10: bool, headers: &[httparse::Header<'_>]) -> Result<Head
 
 /// Splits a request target into path and query. Absolute-form targets keep only their path.
 pub fn split_target(target: &str) -> (&str, Option<&str>) {
-    let target = match target.find("://") {
-        Some(scheme_end) if !target.starts_with('/') => {
+    // Origin-form (the usual "/path?query") is told apart first: no substring search for it.
+    let absolute = if target.starts_with('/') { None } else { target.find("://") };
+    let target = match absolute {
+        Some(scheme_end) => {
             let after = &target[scheme_end + 3..];
             match after.find(['/', '?']) {
                 Some(i) if after.as_bytes()[i] == b'/' => &after[i..],
@@ -224,9 +261,21 @@ pub enum BodyFraming {
 
 /// True for a valid header name (an RFC 9110 token).
 fn is_token(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.iter().all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.iter().all(|&b| TOKEN_BYTES[b as usize])
 }
+
+/// Which bytes may appear in a token (RFC 9110 `tchar`): a table, so that checking a header
+/// name costs one load per byte.
+static TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+        b += 1;
+    }
+    table
+};
 
 /// A header value may not break the head: no CR, LF or NUL.
 fn is_field_value(value: &[u8]) -> bool {
@@ -308,6 +357,17 @@ pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_bytes_are_the_visible_ascii_that_is_not_a_delimiter() {
+        // RFC 9110: tchar is any VCHAR except the delimiters "(),/:;<=>?@[\]{}, DQUOTE.
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_graphic() && !br#""(),/:;<=>?@[\]{}"#.contains(&b);
+            assert_eq!(is_token(&[b]), expected, "byte {b}");
+        }
+        assert!(is_token(b"content-type") && is_token(b"X-Custom_1~"));
+        assert!(!is_token(b"") && !is_token(b"bad name") && !is_token(b"a:b"));
+    }
 
     fn facts(http10: bool, pairs: &[(&str, &str)]) -> Result<HeadFacts, &'static str> {
         let headers: Vec<httparse::Header<'_>> =
