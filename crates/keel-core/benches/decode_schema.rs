@@ -2,7 +2,7 @@
 //! validating it into the FlatBuffers payload JS reads, accepted and rejected, against
 //! serde_json parsing the same body into a `Value` (parsing alone, no rules, no payload).
 //!
-//!   cargo bench -p keel-core --bench decode_schema
+//!   cargo bench -p keel-core --bench decode_schema [part of a case's name …]
 //!
 //! A plain timing loop (no criterion, no extra dependencies): per case, 0.3 s of warm-up, then
 //! 15 samples of about 40 ms each; it prints the median and the fastest sample in ns per
@@ -119,8 +119,13 @@ fn main() {
             serde_json::from_str::<serde_json::Value>(black_box(VALID)).map(|v| v.as_object().map_or(0, |o| o.len())).unwrap_or(0)
         })),
     ];
+    // Other arguments choose cases by a part of their name (cargo passes `--bench` itself).
+    let wanted: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
     println!("{:<70} {:>12} {:>12}", "case", "median ns", "fastest ns");
     for (name, mut f) in cases {
+        if !wanted.is_empty() && !wanted.iter().any(|part| name.contains(part.as_str())) {
+            continue;
+        }
         let (median, fastest) = measure(&mut f);
         println!("{name:<70} {median:>12.1} {fastest:>12.1}");
     }

@@ -4,6 +4,7 @@
 
 mod decoder;
 mod json;
+mod query;
 pub mod manifest;
 pub mod model;
 mod request;

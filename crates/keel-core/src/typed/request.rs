@@ -95,7 +95,7 @@ impl<'s> RequestDecoder<'s> {
         }
         let fields = &self.dec.schema.types[self.ty].fields;
         let query: Vec<(Cow<'_, str>, Cow<'_, str>)> = match parts.query {
-            Some(q) if fields.iter().any(|f| f.source == Source::Query) => form_urlencoded::parse(q.as_bytes()).collect(),
+            Some(q) if fields.iter().any(|f| f.source == Source::Query) => super::query::pairs(q).collect(),
             _ => Vec::new(),
         };
         let cookie_header = (parts.header)("cookie");
