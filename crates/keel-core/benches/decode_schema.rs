@@ -2,7 +2,7 @@
 //! validating it into the FlatBuffers payload JS reads, accepted and rejected, against
 //! serde_json parsing the same body into a `Value` (parsing alone, no rules, no payload).
 //!
-//!   cargo bench -p keel-core --bench decode_schema [part of a case's name …]
+//!   cargo bench -p keel-core --bench decode_schema [part of a case's name …] [--calls N]
 //!
 //! A plain timing loop (no criterion, no extra dependencies): per case, 0.3 s of warm-up, then
 //! 15 samples of about 40 ms each; it prints the median and the fastest sample in ns per
@@ -119,13 +119,27 @@ fn main() {
             serde_json::from_str::<serde_json::Value>(black_box(VALID)).map(|v| v.as_object().map_or(0, |o| o.len())).unwrap_or(0)
         })),
     ];
-    // Other arguments choose cases by a part of their name (cargo passes `--bench` itself).
-    let wanted: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
-    println!("{:<70} {:>12} {:>12}", "case", "median ns", "fastest ns");
-    for (name, mut f) in cases {
-        if !wanted.is_empty() && !wanted.iter().any(|part| name.contains(part.as_str())) {
-            continue;
+    // Other arguments choose cases by a part of their name (cargo passes `--bench` itself);
+    // `--calls N` runs each chosen case N times untimed, for an instruction counter
+    // (perf/bench-instructions.mjs).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let calls = args.iter().position(|arg| arg == "--calls").and_then(|at| args.get(at + 1)).map(|n| n.parse::<u64>());
+    let wanted: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-') && arg.parse::<u64>().is_err()).collect();
+    let chosen = cases.into_iter().filter(|(name, _)| wanted.is_empty() || wanted.iter().any(|part| name.contains(part.as_str())));
+    if let Some(calls) = calls {
+        let Ok(calls) = calls else {
+            eprintln!("decode_schema: --calls takes a whole number");
+            std::process::exit(2);
+        };
+        for (_, mut f) in chosen {
+            for _ in 0..calls {
+                black_box(f());
+            }
         }
+        return;
+    }
+    println!("{:<70} {:>12} {:>12}", "case", "median ns", "fastest ns");
+    for (name, mut f) in chosen {
         let (median, fastest) = measure(&mut f);
         println!("{name:<70} {median:>12.1} {fastest:>12.1}");
     }
