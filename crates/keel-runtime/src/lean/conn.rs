@@ -302,7 +302,9 @@ impl Conn {
         }
     }
 
-    /// Parses a head at the front of the unread bytes. `Ok(true)` when a request (or its refusal) was taken.
+    /// Parses a head at the front of the unread bytes and, when its body is absent or already
+    /// here, dispatches the request. `Ok(true)` when a request was taken (dispatched, or waiting
+    /// for its body in `ReadState::Body`) or refused.
     fn read_head(&mut self, ctx: &Ctx<'_>) -> Result<bool, Flow> {
         let input = self.rbuf.unread();
         if input.is_empty() {
@@ -421,8 +423,9 @@ impl Conn {
     }
 
     /// Takes a dispatched request off the unread bytes and queues its slot; or, when there was
-    /// no room to publish it, leaves it there (reading its body again is skipped) for the
-    /// worker's tick to retry. True when the request was taken.
+    /// no room to publish it, leaves it at the front of the unread bytes, its head read and its
+    /// body complete (`ReadState::Body`), for the worker's tick to dispatch again. True when
+    /// the request was taken.
     fn settle_dispatch(&mut self, ctx: &Ctx<'_>, outcome: Dispatched, consumed: usize, keep_alive: bool, head_len: usize, facts: HeadFacts) -> bool {
         match outcome {
             Dispatched::Slot(slot) => {
