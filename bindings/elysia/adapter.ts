@@ -98,8 +98,9 @@ export function createKeelAdapter(
  * static routes (Keel answers every request through `app.fetch`); and, when Keel may replace the
  * globals, each mapper runs with light Responses as the global Response (core/web-globals.ts;
  * on Node they are the global all along), so that an answer made after the handler's first
- * await — once a body was parsed, or from an async handler — is light too. (Elysia's mappers take at most three
- * arguments — response, set, request — which is what withLightResponses passes on.)
+ * await — once a body was parsed, or from an async handler — is light too. (Elysia's mappers
+ * take at most three arguments — response, set, request — which is what withLightResponses
+ * passes on.)
  */
 function responseMappers(handler: ElysiaAdapter["handler"], light: boolean): ElysiaAdapter["handler"] {
   const mappers = { ...handler, createNativeStaticHandler: undefined };
