@@ -349,15 +349,7 @@ impl Conn {
         }
         // The common case — no body, or all of it already read — is dispatched with the head
         // just parsed; otherwise the body is awaited and read_body parses the head again.
-        let whole = match facts.framing {
-            Framing::Empty => Some((Bytes::new(), head_len)),
-            Framing::Length(len) => {
-                let end = head_len + len as usize;
-                (input.len() >= end).then(|| (Bytes::copy_from_slice(&input[head_len..end]), end))
-            }
-            Framing::Chunked => None,
-        };
-        let Some((body, consumed)) = whole else {
+        let Some((body, consumed)) = whole_body(input, head_len, facts.framing) else {
             let chunked = (facts.framing == Framing::Chunked)
                 .then(|| ChunkedBody { decoder: ChunkedDecoder::default(), cursor: head_len, body: Vec::new(), done: None });
             self.read = ReadState::Body { head_len, facts, chunked };
@@ -375,14 +367,10 @@ impl Conn {
         let (head_len, facts) = (*head_len, *facts);
         let limit = ctx.bridge.config.max_request_body_size;
         let (body, consumed) = match (facts.framing, chunked) {
-            (Framing::Empty, _) => (Bytes::new(), head_len),
-            (Framing::Length(len), _) => {
-                let end = head_len + len as usize;
-                if self.rbuf.len() < end {
-                    return false;
-                }
-                (Bytes::copy_from_slice(&self.rbuf.unread()[head_len..end]), end)
-            }
+            (Framing::Empty | Framing::Length(_), _) => match whole_body(self.rbuf.unread(), head_len, facts.framing) {
+                Some(whole) => whole,
+                None => return false,
+            },
             (Framing::Chunked, Some(ChunkedBody { done: Some((body, consumed)), .. })) => (body.clone(), *consumed),
             (Framing::Chunked, Some(state)) => {
                 let input = &self.rbuf.unread()[state.cursor..];
@@ -697,6 +685,20 @@ impl Conn {
 pub fn close_stream(bridge: &Arc<Bridge>, id: RequestId) {
     if bridge.streams.close(id) {
         bridge.publish_detached(FrameKind::Cancel, id, 0);
+    }
+}
+
+/// The body of the request whose head takes the first `head_len` bytes of `input`, and how many
+/// bytes the request takes in all, once a body of known length (or none) has fully arrived;
+/// `None` while it has not, or for a chunked body (decoded by read_body).
+fn whole_body(input: &[u8], head_len: usize, framing: Framing) -> Option<(Bytes, usize)> {
+    match framing {
+        Framing::Empty => Some((Bytes::new(), head_len)),
+        Framing::Length(len) => {
+            let end = head_len + len as usize;
+            (input.len() >= end).then(|| (Bytes::copy_from_slice(&input[head_len..end]), end))
+        }
+        Framing::Chunked => None,
     }
 }
 
