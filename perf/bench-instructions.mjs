@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { aptInstall } from "./lib/apt.mjs";
 import { exitKillingChildren, track } from "./lib/children.mjs";
 import { keelArtifacts } from "./lib/keel-build.mjs";
 import { buildKeel } from "./lib/setup.mjs";
@@ -56,15 +57,7 @@ async function main() {
 
 function ensureValgrind() {
   if (spawnSync("valgrind", ["--version"], { stdio: "ignore" }).error === undefined) return;
-  if (process.getuid?.() !== 0 || spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status !== 0) {
-    throw new Error("valgrind is not installed. On Debian/Ubuntu: `sudo apt-get install -y valgrind`.");
-  }
-  log("valgrind is missing: apt-get install -y valgrind …");
-  const install = () => spawnSync("apt-get", ["install", "-y", "valgrind"], { stdio: "ignore", timeout: 300_000 }).status === 0;
-  if (!install()) {
-    spawnSync("apt-get", ["update"], { stdio: "ignore", timeout: 300_000 });
-    if (!install()) throw new Error("`apt-get install -y valgrind` failed; install it by hand and try again.");
-  }
+  aptInstall("valgrind", "valgrind is not installed. On Debian/Ubuntu: `sudo apt-get install -y valgrind`.", { log });
 }
 
 /** Builds the decode_schema bench and returns its executable's path (from cargo's JSON output). */

@@ -2,26 +2,19 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { aptInstall } from "./apt.mjs";
 import { track } from "./children.mjs";
 import { processTicks } from "./proc-cpu.mjs";
 
 /** Makes sure wrk is on PATH and returns its version line. Throws with instructions otherwise. */
 export function ensureWrk({ log = console.error } = {}) {
   if (!hasWrk()) {
-    const isRoot = process.getuid?.() === 0;
-    const hasApt = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
-    if (!isRoot || !hasApt) {
-      throw new Error(
-        "wrk (the HTTP load generator) is not installed. On Debian/Ubuntu: `sudo apt-get install -y wrk`; " +
-          "on macOS: `brew install wrk`; or build it from https://github.com/wg/wrk.",
-      );
-    }
-    log("wrk is missing: apt-get install -y wrk …");
-    const install = () => spawnSync("apt-get", ["install", "-y", "wrk"], { stdio: "ignore", timeout: 300_000 }).status === 0;
-    if (!install()) {
-      spawnSync("apt-get", ["update"], { stdio: "ignore", timeout: 300_000 });
-      if (!install()) throw new Error("`apt-get install -y wrk` failed; install wrk by hand and try again.");
-    }
+    aptInstall(
+      "wrk",
+      "wrk (the HTTP load generator) is not installed. On Debian/Ubuntu: `sudo apt-get install -y wrk`; " +
+        "on macOS: `brew install wrk`; or build it from https://github.com/wg/wrk.",
+      { log },
+    );
   }
   return wrkVersion();
 }
