@@ -112,14 +112,14 @@ class AccessorWriter {
       case "Date":
         return `new Date(string(${bytes}, ${view}, ${at}))`;
       case "Number":
-        return `${view}.getFloat64(${at}, true)`;
+        return `float(${view}, ${at})`;
       case "Integer":
         return `long(${view}, ${at})`;
       case "Boolean":
         return `${view}.getUint8(${at}) !== 0`;
       case "Literal":
         if (type.literal_kind === "String") return `string(${bytes}, ${view}, ${at})`;
-        return type.literal_kind === "Number" ? `${view}.getFloat64(${at}, true)` : `${view}.getUint8(${at}) !== 0`;
+        return type.literal_kind === "Number" ? `float(${view}, ${at})` : `${view}.getUint8(${at}) !== 0`;
       case "Enum":
         return `${this.enumValues(type)}[${view}.getUint8(${at})]`;
       case "Object":

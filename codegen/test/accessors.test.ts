@@ -127,6 +127,23 @@ describe("generated accessors", () => {
     assert.equal(missing.nullableKey, undefined, "a missing nullable field is undefined, not null");
   });
 
+  test("numbers read back exactly across the int32 edges, -0 included", async () => {
+    // Whole numbers that fit 32 bits come back as int32 (accessor-prelude.ts): the value must
+    // not change at the edges, nor -0 lose its sign.
+    const app = await load("encore-schema");
+    const base = { name: "n", excitement: 1, foo: "f", requiredKey: [], nullableKey: null, multipleTypesKey: true, multipleRestrictedTypesKey: 10, enumKey: "John" };
+    const numbers = [0, -0, 1, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 0.5, -1.25, 2 ** 53 - 1, -(2 ** 53 - 1), 1e300];
+    for (const n of numbers) {
+      const req = roundTrip(app, "schema", { ...base, someOtherKey: n, nullableKey: n });
+      assert.ok(Object.is(req.someOtherKey, n), `someOtherKey ${n}`);
+      assert.ok(Object.is(req.nullableKey, n), `nullableKey ${n}`);
+    }
+    const integers = [0, 1, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1)];
+    const req = roundTrip(app, "schema", { ...base, requiredKey: integers, excitement: -(2 ** 31) });
+    assert.deepEqual(req.requiredKey, integers);
+    assert.equal(req.excitement, -(2 ** 31));
+  });
+
   test("short strings read back exactly, whatever was read before them", async () => {
     // Short ASCII strings come from a table of recent strings (accessor-prelude.ts): 3000 strings
     // over its 256 slots, read twice in a shuffled order, meet every kind of collision.
