@@ -4,13 +4,14 @@
 
 import { pathToFileURL } from "node:url";
 import type { EndpointEntry } from "./config.js";
+import { GENERATED_WRITERS_PAY, type JsonWriter } from "./json-out.js";
 import type { PayloadMemory, TypedRoute } from "./typed-app.js";
 
 type AccessorClass = new (memory: PayloadMemory, table: number) => unknown;
 
 /** What accessors.js exports that the bindings use (codegen/emit/accessors.ts). */
 interface GeneratedAccessors {
-  readonly endpoints: ReadonlyArray<{ name: string; method: string; path: string; Request: AccessorClass | null }>;
+  readonly endpoints: ReadonlyArray<{ name: string; method: string; path: string; Request: AccessorClass | null; Write?: JsonWriter | null }>;
   readPayload(Table: AccessorClass, memory: PayloadMemory, start: number): unknown;
 }
 
@@ -28,6 +29,7 @@ export async function loadAccessors(path: string, routes: readonly TypedRoute[])
     const Request = entry.Request;
     // One closure per endpoint, made once: the request path calls it without allocating more.
     route.readRequest = route.raw || Request === null ? null : (memory, start) => readPayload(Request, memory, start);
+    route.writeResponse = GENERATED_WRITERS_PAY && !route.raw && typeof entry.Write === "function" ? entry.Write : null;
   }
 }
 

@@ -9,6 +9,7 @@
 //     return post;
 //   });
 
+import type { JsonWriter } from "./json-out.js";
 import type { KeelRequest } from "./request.js";
 
 export class ApiContext {
@@ -27,6 +28,8 @@ export class ApiContext {
    * first (most handlers set none). The response writer checks names and values.
    */
   responseHeaders: Array<[string, string]> | undefined = undefined;
+  /** @internal Writes the handler's result from its declared type; null: JSON.stringify does. */
+  jsonWriter: JsonWriter | null = null;
 
   /** @internal */
   constructor(request: KeelRequest) {

@@ -132,9 +132,17 @@ export class Dispatcher {
     }
   }
 
-  /** A typed handler's result: JSON (nothing for `undefined`), with the context's status and headers. */
+  /**
+   * A typed handler's result: JSON (nothing for `undefined`), with the context's status and
+   * headers. Written by the endpoint's generated writer when the result is of its declared type,
+   * else by JSON.stringify.
+   */
   private answerJson(req: KeelRequest, context: ApiContext, result: unknown): void {
     try {
+      const jsonWriter = context.jsonWriter;
+      if (jsonWriter !== null && result !== undefined) {
+        if (this.writer.writeJson(req.idLow, req.idHigh, context.status, context.responseHeaders, result, jsonWriter)) return;
+      }
       let body = "";
       let type: string | null = null;
       if (result !== undefined) {
@@ -265,6 +273,7 @@ function callApi(route: TypedRoute, req: KeelRequest): unknown {
   const context = new ApiContext(req);
   if (route.raw) return route.handler(req, context);
   req.context = context;
+  context.jsonWriter = route.writeResponse;
   const readRequest = route.readRequest;
   if (readRequest === null) return route.handler(undefined, context);
   // The envelope is the accessors' memory: when the request is detached from the ring, the

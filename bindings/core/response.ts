@@ -9,6 +9,7 @@
 // A streamed response (docs/ARCHITECTURE.md, "Streamed responses") is one STREAM frame (status,
 // headers, first bytes) followed by CHUNK frames carrying only body bytes, the last one with END.
 
+import { JsonOut, type JsonWriter } from "./json-out.js";
 import { encodeUtf8Into } from "./text.js";
 
 /** The two calls of the native runtime that take response frames. */
@@ -58,6 +59,9 @@ interface FrameFields {
   body: Uint8Array | string;
   defaultContentType: string | null;
   flags: number;
+  /** Set instead of `body` for a typed endpoint's reply: the generated writer and its value. */
+  jsonWriter: JsonWriter | null;
+  jsonValue: unknown;
 }
 
 const FRAME_HEADER_BYTES = 24;
@@ -79,6 +83,9 @@ const LONG_STRING = 16 * 1024;
 
 /** Extra room, beyond the body, given to a frame encoded outside the shared buffer. */
 const OWN_FRAME_SLACK = 64 * 1024;
+
+/** What `encode` returns when a generated JSON writer declined the value. */
+const DECLINED = -2;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -107,7 +114,10 @@ export class ResponseWriter {
     body: EMPTY,
     defaultContentType: null,
     flags: FrameFlags.Whole,
+    jsonWriter: null,
+    jsonValue: undefined,
   };
+  private readonly json = new JsonOut();
   // Where the frame is being encoded, the cursor, and what has been seen so far.
   private out: Uint8Array;
   private outView: DataView;
@@ -180,7 +190,27 @@ export class ResponseWriter {
     defaultContentType: string | null,
     flags: number = FrameFlags.Whole,
   ): void {
-    if (this.closed) return;
+    const encoded = typeof body === "string" && body.length > LONG_STRING ? encoder.encode(body) : body;
+    this.writeFrame(idLow, idHigh, status, headers, encoded, defaultContentType, flags, null, undefined);
+  }
+
+  /**
+   * Writes a typed endpoint's reply as application/json, the body made by the writer `keel gen`
+   * generated for its declared type, straight into the buffer. Returns false, having written
+   * nothing, when the writer declines the value (it cannot vouch for writing what JSON.stringify
+   * would); the caller then sends JSON.stringify's text with `write`. Throws like `write` for a
+   * bad status or header.
+   */
+  writeJson(idLow: number, idHigh: number, status: number, headers: HeadersLike | undefined, value: unknown, jsonWriter: JsonWriter): boolean {
+    return this.writeFrame(idLow, idHigh, status, headers, EMPTY, APPLICATION_JSON, FrameFlags.Whole, jsonWriter, value);
+  }
+
+  /** `write` and `writeJson`: false only when `jsonWriter` declined `jsonValue`. */
+  private writeFrame(
+    idLow: number, idHigh: number, status: number, headers: HeadersLike | undefined, body: Uint8Array | string,
+    defaultContentType: string | null, flags: number, jsonWriter: JsonWriter | null, jsonValue: unknown,
+  ): boolean {
+    if (this.closed) return true;
     // A chunk frame has no status (its status word is 0).
     if ((flags & FrameFlags.Chunk) === 0 && (!Number.isInteger(status) || status < 200 || status > 599)) {
       throw new TypeError(`Response status must be an integer from 200 to 599, got ${describe(status)}.`);
@@ -190,14 +220,20 @@ export class ResponseWriter {
     frame.idHigh = idHigh;
     frame.status = status;
     frame.headers = headers;
-    frame.body = typeof body === "string" && body.length > LONG_STRING ? encoder.encode(body) : body;
+    frame.body = body;
     frame.defaultContentType = defaultContentType;
     frame.flags = flags;
+    frame.jsonWriter = jsonWriter;
+    frame.jsonValue = jsonValue;
     try {
-      this.place();
+      return this.place();
     } finally {
-      frame.headers = undefined; // keep nothing of the response alive
+      // Keep nothing of the response alive, nor the buffer the JSON writer last wrote into.
+      frame.headers = undefined;
       frame.body = EMPTY;
+      frame.jsonWriter = null;
+      frame.jsonValue = undefined;
+      if (jsonWriter !== null) this.json.start(EMPTY, 0, 0);
     }
   }
 
@@ -225,31 +261,41 @@ export class ResponseWriter {
     this.used = 0;
   }
 
-  /** Encodes `frame` behind the frames already written, at offset 0 after a commit, or alone. */
-  private place(): void {
+  /**
+   * Encodes `frame` behind the frames already written, at offset 0 after a commit, or alone.
+   * False when a JSON writer declined the value: nothing was written.
+   */
+  private place(): boolean {
+    // A writer declines a value whatever the room, but it runs only once the head has fit.
     let end = this.encode(this.shared, this.sharedView, this.used);
-    if (end < 0 && this.used > 0) {
+    if (end === -1 && this.used > 0) {
       this.flush();
       end = this.encode(this.shared, this.sharedView, 0);
     }
+    if (end === DECLINED) return false;
     if (end >= 0) {
       this.used = align8(end);
-      return;
+      return true;
     }
     // Larger than the whole buffer: encode it into memory of its own and hand that over.
     const frame = this.frame;
     if (typeof frame.body === "string") frame.body = encoder.encode(frame.body);
-    for (let size = frame.body.length + OWN_FRAME_SLACK; ; size *= 2) {
+    const guess = frame.jsonWriter === null ? frame.body.length : this.shared.length;
+    for (let size = guess + OWN_FRAME_SLACK; ; size *= 2) {
       const own = new Uint8Array(size);
       end = this.encode(own, new DataView(own.buffer), 0);
+      if (end === DECLINED) return false;
       if (end >= 0) {
         this.sink.respond(own.subarray(0, end));
-        return;
+        return true;
       }
     }
   }
 
-  /** Encodes `frame` into `out` at `at`; returns where it ends, or -1 when it does not fit. */
+  /**
+   * Encodes `frame` into `out` at `at`; returns where it ends, -1 when it does not fit, or
+   * DECLINED when its JSON writer declined the value.
+   */
   private encode(out: Uint8Array, view: DataView, at: number): number {
     const frame = this.frame;
     this.out = out;
@@ -268,7 +314,13 @@ export class ResponseWriter {
     const bodyStart = this.pos;
     const body = frame.body;
     if (this.fits) {
-      if (typeof body === "string") this.text(body);
+      if (frame.jsonWriter !== null) {
+        const json = this.json;
+        json.start(out, this.pos, this.limit);
+        if (!frame.jsonWriter(json, frame.jsonValue)) return DECLINED;
+        if (json.fits) this.pos = json.pos;
+        else this.fits = false;
+      } else if (typeof body === "string") this.text(body);
       else if (this.pos + body.length <= this.limit) {
         out.set(body, this.pos);
         this.pos += body.length;

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isApiEndpoint } from "./api.js";
 import type { ApiContext } from "./context.js";
+import type { JsonWriter } from "./json-out.js";
 
 /** Where `keel gen` writes by default, from the working directory (codegen/app-config.ts). */
 const DEFAULT_OUT_DIR = ".keel";
@@ -37,6 +38,12 @@ export interface TypedRoute {
    * for an endpoint that takes no request. Set from accessors.js before the first request.
    */
   readRequest: ((memory: PayloadMemory, start: number) => unknown) | null;
+  /**
+   * Writes the handler's result as JSON from its declared type (codegen/emit/writers.ts); null
+   * for raw endpoints, and when accessors.js predates writers (JSON.stringify then). Set with
+   * `readRequest`.
+   */
+  writeResponse: JsonWriter | null;
 }
 
 export interface TypedApp {
@@ -87,7 +94,7 @@ export function bindApp(app: unknown, manifest: string | URL | undefined): Typed
     } else if (entry.method !== method || entry.path !== path || entry.raw !== raw) {
       problems.push(`endpoint "${name}" is ${describe(method, path, raw)} in the app but ${describe(entry.method, entry.path, entry.raw)} in the manifest.`);
     }
-    routes.push({ name, method, path, raw, handler: endpoint.handler as TypedRoute["handler"], readRequest: null });
+    routes.push({ name, method, path, raw, handler: endpoint.handler as TypedRoute["handler"], readRequest: null, writeResponse: null });
   }
   for (const entry of listed) {
     if (served.has(entry.name)) continue;

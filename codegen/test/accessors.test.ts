@@ -12,6 +12,7 @@ import type { Manifest } from "../model.js";
 import { after, describe, test } from "../../test/harness.js";
 import { shortStrings, shuffled } from "../../test/random-strings.js";
 import { encodePayload } from "./encode.js";
+import { address, profile } from "./profile.js";
 import { fixturesDir } from "./support.js";
 
 interface Memory {
@@ -53,39 +54,6 @@ function roundTrip({ manifest, generated }: { manifest: Manifest; generated: Gen
   const Request = generated.endpoints.find((e) => e.name === name)!.Request!;
   return generated.readPayload(Request, memory, start);
 }
-
-  const address = { street: "Rue de l'Église 1", city: "Zürich" };
-  /** A request of the kinds fixture's saveProfile: every kind, unicode, big and negative numbers. */
-const profile = {
-    email: "émile@exämple.com",
-    handle: "a_x",
-    born: "2024-02-29T23:59:59.123Z",
-    score: -1.25,
-    count: 2 ** 53 - 1,
-    status: "in-review",
-    previous: null,
-    kind: "profile",
-    version: 2,
-    verified: true,
-    flag: false,
-    limit: "auto",
-    maybe: null,
-    nickname: "",
-    address,
-    addresses: [address, { street: "🚀 Launch pad ".repeat(4), city: "日本語のテキストはマルチバイト" }],
-    billing: { address },
-    // JSON.parse makes "__proto__" an own key, as a JSON body would.
-    labels: JSON.parse('{ "a": "x", "__proto__": "not a prototype", "": "empty key" }') as Record<string, string>,
-    counters: { k: [1, -2, -(2 ** 53 - 1), 0] },
-    places: { home: address },
-    mixed: { s: "str", n: 3.5 },
-    "x-forwarded-for": "10.0.0.1",
-    some_key: "s".repeat(100),
-    someKey: "caf\u00e9".repeat(20),
-    table: false,
-    value_type: "t",
-    value: false,
-  };
 
 describe("generated accessors", () => {
   after(() => rmSync(work, { recursive: true, force: true }));

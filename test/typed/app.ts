@@ -140,6 +140,68 @@ export const dates = api({ method: "POST", path: "/dates" }, async (req: { when:
   return { isDate: req.when instanceof Date, iso: req.when.toISOString() };
 });
 
+/**
+ * Replies of every sort the response writers meet: the declared shape with the values JSON is
+ * particular about, and values JSON.stringify walks otherwise (undeclared or reordered keys, a
+ * toJSON(), a wrong type). Whatever the runtime writes them with, the body is JSON.stringify's.
+ */
+interface ReplyItem {
+  label: string;
+  at?: Date;
+  score: number | null;
+}
+
+interface Reply {
+  name: string;
+  count: Int;
+  ratio: number;
+  items: ReplyItem[];
+  tags: Record<string, string>;
+  flag: boolean | "maybe";
+  nested?: { deep: string };
+}
+
+export const REPLY_SHAPES = ["declared", "undeclared key", "reordered", "toJSON", "wrong type", "nested toJSON", "mostly empty"] as const;
+
+export function replyFor(shape: string): Reply {
+  const declared: Reply = {
+    name: 'Zoë "quoted" \\ \n\u0001 🚀 \ud800',
+    count: -(2 ** 31),
+    ratio: -0,
+    items: [
+      { label: "a".repeat(40), at: new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 123)), score: 1e21 },
+      { label: "é", at: new Date(NaN), score: null },
+      { label: "", score: NaN },
+    ],
+    tags: { "": "empty", "x-y": "z", 10: "ten", 2: "two" },
+    flag: "maybe",
+    nested: { deep: "\u2028" },
+  };
+  switch (shape) {
+    case "undeclared key":
+      return { ...declared, secret: "sent as JSON.stringify sends it" } as Reply;
+    case "reordered": {
+      const { name, ...rest } = declared;
+      return { ...rest, name };
+    }
+    case "toJSON":
+      return { ...declared, toJSON: () => ({ replaced: true }) } as Reply;
+    case "wrong type":
+      return { ...declared, count: "many" } as unknown as Reply;
+    case "nested toJSON":
+      return { ...declared, nested: { deep: "d", toJSON: () => "inner" } } as Reply;
+    case "mostly empty":
+      return { name: "", count: 0, ratio: Infinity, items: [], tags: {}, flag: false };
+    default:
+      return declared;
+  }
+}
+
+export const replies = api({ method: "GET", path: "/replies" }, async (req: { shape: Query<string> }): Promise<Reply> => {
+  called("replies");
+  return replyFor(req.shape);
+});
+
 /** Status and headers from the context; a handler that takes no request. */
 export const createNote = api({ method: "POST", path: "/notes" }, async (req: { title: string }, ctx): Promise<{ id: number; title: string }> => {
   called("createNote");
