@@ -16,6 +16,7 @@ export async function registerCases({ keel, runtime, frames }) {
   drain(keel, frames);
   typedRead(keel, frames.schema);
   serialize(keel);
+  await typedEndToEnd(keel, frames.schema);
   // Last: it replaces the global Response, as keel/hono's serve() does.
   await fetchBridge(keel, frames.hello);
 }
@@ -82,7 +83,11 @@ const echoParsed = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, r
 const echoParsed2 = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, requiredKey: r.requiredKey, nullableKey: r.nullableKey, multipleTypesKey: r.multipleTypesKey, multipleRestrictedTypesKey: r.multipleRestrictedTypesKey, enumKey: r.enumKey });
 const echoZod = (r) => ({ someKey: r.someKey, someOtherKey: r.someOtherKey, requiredKey: r.requiredKey, nullableKey: r.nullableKey, multipleTypesKey: r.multipleTypesKey, multipleRestrictedTypesKey: r.multipleRestrictedTypesKey, enumKey: r.enumKey });
 
-/** The /schema reply as bytes: Keel's response writer vs what a JS server does before its socket write. */
+/**
+ * The /schema reply as bytes: Keel's response writer, with JSON.stringify and with the writer
+ * `keel gen` generated for the reply's type (json-out.ts picks one per runtime from these), vs
+ * what a JS server does before its socket write.
+ */
 function serialize(keel) {
   const reply = {
     body: { someKey: "test", someOtherKey: 123, requiredKey: [123, 456, 789], nullableKey: null, multipleTypesKey: true, multipleRestrictedTypesKey: "test", enumKey: "John" },
@@ -92,12 +97,52 @@ function serialize(keel) {
   const sink = { commit: () => 1, respond: () => 1 };
   const writer = new keel.ResponseWriter(new ArrayBuffer(256 * 1024), sink);
   const encoder = new TextEncoder();
+  const generated = keel.accessors.endpoints.find((e) => e.name === "schema").Write;
+  if (!writer.writeJson(1, 0, 200, undefined, reply, generated)) throw new Error("the generated writer declined the /schema reply");
+  writer.flush();
   group("serialize the /schema reply", () => {
-    bench("ResponseWriter: JSON frame into the response buffer (+ flush)", () => {
+    bench("ResponseWriter: JSON.stringify into the response buffer (+ flush)", () => {
       writer.writeResponseLike(1, 0, { body: reply });
       writer.flush();
     });
+    bench("ResponseWriter: the generated writer into the response buffer (+ flush)", () => {
+      writer.writeJson(1, 0, 200, undefined, reply, generated);
+      writer.flush();
+    });
     bench("JSON.stringify + TextEncoder.encode", () => do_not_optimize(encoder.encode(JSON.stringify(reply))));
+  });
+}
+
+/**
+ * A POST /schema answered end to end on the JS thread, without the FFI calls: BATCH copies of the
+ * real frame drained, dispatched to the schema app's typed handler (its request read by the
+ * generated accessors), answered as serve() answers it on this runtime, and released. The
+ * microtask turn between dispatch and release is where Node answers async handlers.
+ */
+async function typedEndToEnd(keel, frame) {
+  const plan = keel.planServer({ hostname: "127.0.0.1", port: 0, app: keel.schemaApp, manifest: keel.manifestDir, routes: { "/hello": { GET: () => ({}) } } });
+  await keel.loadAccessors(plan.typed.accessorsPath, plan.typed.routes);
+  const ring = new Uint8Array(frame.length * BATCH);
+  for (let i = 0; i < BATCH; i++) ring.set(frame, i * frame.length);
+  const responses = new ArrayBuffer(1024 * 1024);
+  const writer = new keel.ResponseWriter(responses, { commit: () => 1, respond: () => 1 });
+  const dispatcher = new keel.Dispatcher(plan.endpoints, { hostname: "127.0.0.1", port: 1 }, writer, { lightResponses: true });
+  const consumer = new keel.RingConsumer({ requestRing: ring.buffer, spilledBody: () => new Uint8Array(0) }, dispatcher, writer, "127.0.0.1:1");
+  const slots = ring.length / SLOT_BYTES;
+  const drainAndAnswer = async () => {
+    consumer.consume(slots);
+    await null;
+    consumer.releaseHeld();
+    writer.flush();
+  };
+  await drainAndAnswer();
+  const view = new DataView(responses);
+  if (view.getUint16(4, true) !== 200) throw new Error(`typed case: the /schema handler answered ${view.getUint16(4, true)}, not 200`);
+  const answered = dispatcher.pending === 0;
+  if (!answered) throw new Error("typed case: answers were still pending after the microtask turn");
+  const writes = keel.generatedWritersPay ? "the generated writer" : "JSON.stringify";
+  group(`a typed request end to end: ${BATCH} × POST /schema answered (no FFI)`, () => {
+    bench(`schema app's handler, reply by ${writes}`, drainAndAnswer);
   });
 }
 
