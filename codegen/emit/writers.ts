@@ -125,7 +125,7 @@ const LITERAL_WRITERS = { String: "writeString", Number: "writeNumber", Boolean:
 /** Collects the writer functions of the types asked for, each emitted once. */
 export class WriterEmitter {
   private readonly functions: string[] = [];
-  private readonly names = new Map<string, string>();
+  private readonly emitted = new Set<string>();
   /** Module constants: property names as bytes, and each object's list of field names. */
   private readonly keys: string[] = [];
 
@@ -143,10 +143,11 @@ export class WriterEmitter {
     const scalar = SCALAR_WRITERS[type.kind];
     if (scalar !== undefined) return scalar;
     // Objects and unions are named after their table (shared by every entry of that name);
-    // arrays and records after their entry.
-    const name = type.fbs_name !== undefined && (type.kind === "Object" || type.kind === "Union") ? `write${type.fbs_name}` : `writeType${index}`;
-    if (this.names.has(name)) return name;
-    this.names.set(name, name);
+    // arrays and records after their entry. The `$` keeps these names apart from the prelude's
+    // and the classes': no FlatBuffers name contains one.
+    const name = type.fbs_name !== undefined && (type.kind === "Object" || type.kind === "Union") ? `write$${type.fbs_name}` : `write$${index}`;
+    if (this.emitted.has(name)) return name;
+    this.emitted.add(name);
     const at = this.functions.push("") - 1; // keeps the order stable whatever it refers to
     this.functions[at] = this.functionOf(type, name);
     return name;
@@ -174,7 +175,7 @@ export class WriterEmitter {
    */
   private objectWriter(type: Type, name: string): string {
     const table = type.fbs_name!;
-    const names = `${table}_fields`;
+    const names = `fields$${table}`;
     this.keys.push(`const ${names} = ${JSON.stringify(type.fields!.map((field) => field.name))};`);
     const lines = [
       `/** ${type.name ?? table}. */`,
@@ -234,7 +235,7 @@ export class WriterEmitter {
 
   /** A module constant with the bytes of `,"name":`. */
   private key(name: string): string {
-    const constant = `KEY_${this.keys.length}`;
+    const constant = `key$${this.keys.length}`;
     this.keys.push(`const ${constant} = known(${JSON.stringify(`,${JSON.stringify(name)}:`)});`);
     return constant;
   }
