@@ -127,11 +127,6 @@ export class JsonOut {
     this.byte(0x22);
   }
 
-  /** JSON text made elsewhere (by JSON.stringify), written as it is. */
-  json(text: string): void {
-    this.utf8(text);
-  }
-
   private int32(value: number): void {
     let p = this.pos;
     // At most 11 bytes: a sign and 10 digits.

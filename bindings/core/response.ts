@@ -197,7 +197,7 @@ export class ResponseWriter {
   /**
    * Writes a typed endpoint's reply as application/json, the body made by the writer `keel gen`
    * generated for its declared type, straight into the buffer. Returns false, having written
-   * nothing, when the writer declines the value (it cannot vouch for writing what JSON.stringify
+   * nothing of it, when the writer declines the value (it cannot vouch for writing what JSON.stringify
    * would); the caller then sends JSON.stringify's text with `write`. Throws like `write` for a
    * bad status or header.
    */

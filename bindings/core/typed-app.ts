@@ -39,9 +39,10 @@ export interface TypedRoute {
    */
   readRequest: ((memory: PayloadMemory, start: number) => unknown) | null;
   /**
-   * Writes the handler's result as JSON from its declared type (codegen/emit/writers.ts); null
-   * for raw endpoints, and when accessors.js predates writers (JSON.stringify then). Set with
-   * `readRequest`.
+   * Writes the handler's result as JSON from its declared type (codegen/emit/writers.ts). Null,
+   * and JSON.stringify writes it, for raw endpoints, on runtimes where the writers do not pay
+   * (json-out.ts `GENERATED_WRITERS_PAY`: Bun), and for an accessors.js older than the writers.
+   * Set with `readRequest`.
    */
   writeResponse: JsonWriter | null;
 }

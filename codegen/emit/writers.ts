@@ -3,12 +3,11 @@
 // JsonOut (bindings/core/json-out.ts), its shape known in advance instead of discovered.
 //
 // A writer writes exactly the bytes JSON.stringify(value) would give, or declines: it returns
-// false (what it wrote is then not sent) unless the value is of the declared type *and* is
-// what JSON.stringify would walk the same way: an object's own enumerable keys must be declared
-// fields, in declaration order (absent or undefined ones may be missing); no toJSON() other than
-// Date's and an accessor's (whose getters are its fields); no holes' worth of surprises (holes
-// and undefined items are null, as in JSON.stringify). A value of a union with several object
-// (or several array) members is handed to JSON.stringify itself. The runtime then sends
+// false (what it wrote is then not sent) unless the value is of the declared type *and*
+// JSON.stringify would walk it the same way: an object's enumerable keys must be declared
+// fields, in declaration order (absent or undefined ones may be missing), and no object may
+// have a toJSON() but Date's and an accessor's (whose getters are its fields). Array holes and
+// undefined items are written as null, as JSON.stringify writes them. The runtime sends
 // JSON.stringify's text for whatever was declined, so the choice between the two is one of
 // speed only (docs/ARCHITECTURE.md says where each is used).
 
@@ -101,14 +100,6 @@ function writeRecord(out, value, write) {
   out.byte(0x7d);
   return true;
 }
-
-/** A value written by JSON.stringify itself (a member of an ambiguous union). */
-function writeStringified(out, value) {
-  const json = JSON.stringify(value);
-  if (json === undefined) return false;
-  out.json(json);
-  return true;
-}
 `;
 
 const SCALAR_WRITERS: Partial<Record<Type["kind"], string>> = {
@@ -122,12 +113,16 @@ const SCALAR_WRITERS: Partial<Record<Type["kind"], string>> = {
 
 const LITERAL_WRITERS = { String: "writeString", Number: "writeNumber", Boolean: "writeBoolean" } as const;
 
+/** What `typeof` (or `instanceof Date`) says of a union member's values, by kind. */
+const UNION_SORTS: Partial<Record<Type["kind"], string>> = { String: "string", Enum: "string", Number: "number", Integer: "number", Boolean: "boolean", Date: "date" };
+
 /** Collects the writer functions of the types asked for, each emitted once. */
 export class WriterEmitter {
   private readonly functions: string[] = [];
   private readonly emitted = new Set<string>();
   /** Module constants: property names as bytes, and each object's list of field names. */
   private readonly keys: string[] = [];
+  private keyCount = 0;
 
   constructor(private readonly types: readonly Type[]) {}
 
@@ -199,43 +194,31 @@ export class WriterEmitter {
     return lines.join("\n");
   }
 
-  /** Picks the member by what the value is; the first member of that sort writes it. */
+  /**
+   * Picks the member by what the value is. A union's members are strings, numbers, booleans,
+   * literals, enums and Dates (keel gen refuses the rest), so `typeof` and `instanceof Date`
+   * tell them apart; a value of a member's sort is written as that sort, whichever member it is.
+   */
   private unionWriter(type: Type, name: string): string {
-    const members = type.variants!.map((variant) => this.types[variant]!);
-    const sortOf = (member: Type): string =>
-      member.kind === "Literal" ? member.literal_kind!.toLowerCase() : ({ Enum: "string", Integer: "number" } as Record<string, string>)[member.kind] ?? member.kind.toLowerCase();
+    const sorts = new Set<string>();
+    for (const variant of type.variants!) {
+      const member = this.types[variant]!;
+      const sort = member.kind === "Literal" ? member.literal_kind!.toLowerCase() : UNION_SORTS[member.kind];
+      if (sort === undefined) throw new Error(`a union member of kind ${member.kind} has no writer (keel gen admits scalars only)`);
+      sorts.add(sort);
+    }
     const cases: string[] = [];
-    const primitive = (sort: "string" | "number" | "boolean", method: string) => {
-      const dates = members.some((m) => m.kind === "Date");
-      if (members.some((m) => sortOf(m) === sort) || (sort === "string" && dates)) {
-        cases.push(`    case "${sort}":`, `      out.${method}(value);`, "      return true;");
-      }
-    };
-    primitive("string", "string");
-    primitive("number", "number");
-    primitive("boolean", "boolean");
-    const objectLines: string[] = [];
-    if (members.some((m) => m.kind === "Date")) objectLines.push("      if (value instanceof Date) return writeDate(out, value);");
-    const arrays = type.variants!.filter((v) => this.types[v]!.kind === "Array");
-    if (arrays.length > 0) {
-      const write = arrays.length === 1 ? this.writerOf(arrays[0]!) : "writeStringified";
-      objectLines.push(`      if (Array.isArray(value)) return ${write}(out, value);`);
-    }
-    const objects = type.variants!.filter((v) => ["Object", "Record"].includes(this.types[v]!.kind));
-    if (objects.length > 0) {
-      const write = objects.length === 1 ? this.writerOf(objects[0]!) : "writeStringified";
-      objectLines.push(`      return ${write}(out, value);`);
-    }
-    if (objectLines.length > 0) {
-      cases.push('    case "object":', ...objectLines);
-      if (objects.length === 0) cases.push("      return false;");
-    }
+    // A Date member also takes the string JSON.stringify would have made of it.
+    if (sorts.has("string") || sorts.has("date")) cases.push('    case "string":', "      out.string(value);", "      return true;");
+    if (sorts.has("number")) cases.push('    case "number":', "      out.number(value);", "      return true;");
+    if (sorts.has("boolean")) cases.push('    case "boolean":', "      out.boolean(value);", "      return true;");
+    if (sorts.has("date")) cases.push('    case "object":', "      return writeDate(out, value);");
     return [`function ${name}(out, value) {`, "  switch (typeof value) {", ...cases, "  }", "  return false;", "}", ""].join("\n");
   }
 
   /** A module constant with the bytes of `,"name":`. */
   private key(name: string): string {
-    const constant = `key$${this.keys.length}`;
+    const constant = `key$${this.keyCount++}`;
     this.keys.push(`const ${constant} = known(${JSON.stringify(`,${JSON.stringify(name)}:`)});`);
     return constant;
   }

@@ -158,6 +158,7 @@ interface Reply {
   items: ReplyItem[];
   tags: Record<string, string>;
   flag: boolean | "maybe";
+  stamp: Date | Int;
   nested?: { deep: string };
 }
 
@@ -175,6 +176,7 @@ export function replyFor(shape: string): Reply {
     ],
     tags: { "": "empty", "x-y": "z", 10: "ten", 2: "two" },
     flag: "maybe",
+    stamp: new Date(Date.UTC(2026, 11, 4)),
     nested: { deep: "\u2028" },
   };
   switch (shape) {
@@ -191,7 +193,7 @@ export function replyFor(shape: string): Reply {
     case "nested toJSON":
       return { ...declared, nested: { deep: "d", toJSON: () => "inner" } } as Reply;
     case "mostly empty":
-      return { name: "", count: 0, ratio: Infinity, items: [], tags: {}, flag: false };
+      return { name: "", count: 0, ratio: Infinity, items: [], tags: {}, flag: false, stamp: -7 };
     default:
       return declared;
   }
