@@ -4,7 +4,7 @@
 // writer declines the value.
 
 import assert from "node:assert/strict";
-import { JsonOut, type JsonWriter } from "../bindings/core/json-out.js";
+import { JsonOut, type JsonWriter, type KnownKey, type PackedBytes } from "../bindings/core/json-out.js";
 import { ResponseWriter } from "../bindings/core/response.js";
 import { describe, test } from "./harness.js";
 
@@ -49,7 +49,17 @@ function recordingWriter(bufferBytes: number) {
   return { writer, committed, ownFrames };
 }
 
-const KEY_TEXT = new TextEncoder().encode(',"text":');
+/** `text` as JsonOut.key takes it: little-endian words, then the bytes after them. */
+function packed(text: string): PackedBytes {
+  const bytes = new TextEncoder().encode(text);
+  const view = new DataView(bytes.buffer);
+  const words: number[] = [];
+  let at = 0;
+  for (; at + 4 <= bytes.length; at += 4) words.push(view.getUint32(at, true));
+  return { words, tail: [...bytes.subarray(at)], length: bytes.length };
+}
+
+const KEY_TEXT: KnownKey = { comma: packed(',"text":'), bare: packed('"text":') };
 
 /** The writer `keel gen` would generate for `{ text: string }`. */
 const writeText: JsonWriter = (out: JsonOut, value: unknown) => {

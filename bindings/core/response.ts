@@ -89,6 +89,7 @@ const DECLINED = -2;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
 
 /** RFC 9110 tchar: the characters allowed in a header name. */
 const TOKEN = new Uint8Array(128);
@@ -233,7 +234,7 @@ export class ResponseWriter {
       frame.body = EMPTY;
       frame.jsonWriter = null;
       frame.jsonValue = undefined;
-      if (jsonWriter !== null) this.json.start(EMPTY, 0, 0);
+      if (jsonWriter !== null) this.json.start(EMPTY, EMPTY_VIEW, 0, 0);
     }
   }
 
@@ -316,7 +317,7 @@ export class ResponseWriter {
     if (this.fits) {
       if (frame.jsonWriter !== null) {
         const json = this.json;
-        json.start(out, this.pos, this.limit);
+        json.start(out, view, this.pos, this.limit);
         if (!frame.jsonWriter(json, frame.jsonValue)) return DECLINED;
         if (json.fits) this.pos = json.pos;
         else this.fits = false;

@@ -18,9 +18,19 @@ export const WRITER_PRELUDE = `// ---- Response writers: \`out\` is the runtime'
 
 const textEncoder = new TextEncoder();
 
-/** The bytes of a generated property name, \`,"name":\`. */
+/** A generated property name for JsonOut.key: \`,"name":\` with and without its comma. */
 function known(text) {
-  return textEncoder.encode(text);
+  const bytes = textEncoder.encode(text);
+  return { comma: packed(bytes), bare: packed(bytes.subarray(1)) };
+}
+
+/** Bytes as little-endian 32-bit words and the few after them (json-out.ts PackedBytes). */
+function packed(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const words = [];
+  let at = 0;
+  for (; at + 4 <= bytes.length; at += 4) words.push(view.getUint32(at, true));
+  return { words, tail: Array.from(bytes.subarray(at)), length: bytes.length };
 }
 
 function writeString(out, value) {

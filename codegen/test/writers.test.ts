@@ -38,7 +38,7 @@ async function load(app: string): Promise<{ manifest: Manifest; generated: Gener
 function written(write: JsonWriter, value: unknown): Uint8Array | null {
   const out = new JsonOut();
   const bytes = new Uint8Array(1 << 16);
-  out.start(bytes, 3, bytes.length);
+  out.start(bytes, new DataView(bytes.buffer), 3, bytes.length);
   if (!write(out, value)) return null;
   assert.ok(out.fits);
   return bytes.slice(3, out.pos);
@@ -202,7 +202,7 @@ describe("generated response writers", () => {
     for (let room = 0; room <= expected.length + 1; room += room < 40 ? 1 : 37) {
       const bytes = new Uint8Array(expected.length + 64).fill(0xaa);
       const out = new JsonOut();
-      out.start(bytes, 5, 5 + room);
+      out.start(bytes, new DataView(bytes.buffer), 5, 5 + room);
       assert.equal(write(out, value), true);
       const fits = room >= expected.length;
       assert.equal(out.fits, fits, `room ${room} of ${expected.length}`);
