@@ -12,6 +12,7 @@
 // speed only (docs/ARCHITECTURE.md says where each is used).
 
 import type { Type } from "../model.js";
+import { propertyRead } from "./js-names.js";
 
 /** Helpers the generated writers call; appended to the accessor prelude. */
 export const WRITER_PRELUDE = `// ---- Response writers: \`out\` is the runtime's JsonOut (bindings/core/json-out.ts).
@@ -192,7 +193,7 @@ export class WriterEmitter {
     for (const field of type.fields!) {
       const key = this.key(field.name);
       lines.push(
-        `  field = value${/^[A-Za-z_$][\w$]*$/.test(field.name) ? `.${field.name}` : `[${JSON.stringify(field.name)}]`};`,
+        `  field = ${propertyRead("value", field.name)};`,
         "  if (field !== undefined) {",
         `    out.key(${key}, count++ === 0);`,
         "    if (field === null) out.null();",
