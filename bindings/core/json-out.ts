@@ -7,13 +7,10 @@
 // again in a larger space. The generated code checks the value's types itself: these methods
 // take values of the right type only.
 
-import { encodeUtf8Into } from "./text.js";
+import { encodeUtf8Into, SHORT_STRING } from "./text.js";
 
 /** Characters JSON.stringify escapes, and surrogates (it escapes the lone ones). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** Strings longer than this go to the native UTF-8 writer; shorter ASCII ones are copied by a loop. */
-const SHORT_STRING = 32;
 
 /**
  * Bytes known in advance, as little-endian 32-bit words and the 0-3 bytes after them: written a

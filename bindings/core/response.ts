@@ -10,7 +10,7 @@
 // headers, first bytes) followed by CHUNK frames carrying only body bytes, the last one with END.
 
 import { JsonOut, type JsonWriter } from "./json-out.js";
-import { encodeUtf8Into } from "./text.js";
+import { encodeUtf8Into, SHORT_STRING } from "./text.js";
 
 /** The two calls of the native runtime that take response frames. */
 export interface ResponseSink {
@@ -71,13 +71,6 @@ const TEXT_PLAIN = "text/plain;charset=utf-8";
 const OCTET_STREAM = "application/octet-stream";
 const APPLICATION_JSON = "application/json";
 
-/**
- * Strings up to this length are encoded by the ASCII loop before falling back to the native
- * encoder (text.ts encodeUtf8Into). Measured on Node 20 and Bun 1.4 (2026-11-22) against
- * encodeInto: the loop wins below ~16-32 characters only; at 64 encodeInto is already 2-4x
- * faster, at 235 (a typical JSON reply) 4-8x.
- */
-const SHORT_STRING = 32;
 /** Longer string bodies are encoded up front so that their exact size is known. */
 const LONG_STRING = 16 * 1024;
 
