@@ -27,12 +27,12 @@ describe("typed validation", () => {
   }
 
   /** The body is refused with exactly `error`, and the handler is not called. */
-  async function rejects(body: object | string, error: object): Promise<void> {
+  async function rejects(body: object | string | Uint8Array, error: object): Promise<void> {
     const before = app.calls.rules ?? 0;
     const res = await fetch(`${typed.base}/rules`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: typeof body === "string" ? body : JSON.stringify(body),
+      body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
     });
     assert.equal(res.status, 400);
     assert.equal(res.headers.get("content-type"), "application/json");
@@ -120,5 +120,8 @@ describe("typed validation", () => {
   test("wrong types and broken JSON", async () => {
     await rejects({ min: "10" }, invalid("min", "type", "must be a number"));
     await rejects('{"min":', invalid("", "json", "is not valid JSON (EOF while parsing a value at line 1 column 7)"));
+    // "café" in Latin-1: the é is the single byte 0xe9 at offset 14, which is not UTF-8.
+    const latin1 = Uint8Array.from([...'{"minLen":"caf'].map((c) => c.charCodeAt(0)).concat([0xe9, 0x22, 0x7d]));
+    await rejects(latin1, invalid("", "json", "is not valid JSON (not UTF-8 at byte 14)"));
   });
 });

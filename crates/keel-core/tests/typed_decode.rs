@@ -185,6 +185,18 @@ fn broken_json_is_a_json_error_naming_the_position() {
 }
 
 #[test]
+fn a_body_that_is_not_utf8_is_a_json_error_naming_the_byte() {
+    let schema = schema();
+    let mut decoder = RequestDecoder::new(&schema, 0);
+    let header = |name: &str| (name == "x-foo").then_some(b"test".as_slice());
+    let body = b"{\"requiredKey\":[],\"someKey\":\"caf\xe9\"}";
+    let parts = RequestParts { path_params: &[], query: Some("name=test&excitement=123"), header: &header, body };
+    let error = decoder.decode(&parts).expect_err("Latin-1 bytes are not UTF-8");
+    assert_eq!((error.rule, error.source, error.field.as_str()), ("json", Source::Body, ""));
+    assert_eq!(error.message, "is not valid JSON (not UTF-8 at byte 32)");
+}
+
+#[test]
 fn deep_nesting_is_refused_without_exhausting_the_stack() {
     let deep = format!(r#"{{"requiredKey":{}1{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
     let error = reject(&Request::encore(&deep));

@@ -94,10 +94,9 @@ impl<'s> RequestDecoder<'s> {
             self.decode_body(parts.body, marks)?;
         }
         let fields = &self.dec.schema.types[self.ty].fields;
-        let query: Vec<(Cow<'_, str>, Cow<'_, str>)> = match parts.query {
-            Some(q) if fields.iter().any(|f| f.source == Source::Query) => super::query::pairs(q).collect(),
-            _ => Vec::new(),
-        };
+        // Each query field scans the query string for its own name: queries are short, and this
+        // keeps a request free of any allocation for its pairs.
+        let query = parts.query.unwrap_or("");
         let cookie_header = (parts.header)("cookie");
         for (index, field) in fields.iter().enumerate() {
             self.dec.source = field.source;
@@ -113,15 +112,16 @@ impl<'s> RequestDecoder<'s> {
                     None => continue,
                 },
                 Source::Query => {
-                    let mut values = query.iter().filter(|(k, _)| *k == field.wire_name).map(|(_, v)| v.as_ref());
+                    let name = field.wire_name.as_str();
+                    let mut values = super::query::pairs(query).filter(|(k, _)| k == name).map(|(_, v)| v).peekable();
+                    if values.peek().is_none() {
+                        continue;
+                    }
                     if self.dec.schema.types[field.ty].kind == Kind::Array {
-                        if query.iter().all(|(k, _)| *k != field.wire_name) {
-                            continue;
-                        }
                         self.text_array(field, &mut values)
                     } else {
                         match values.next() {
-                            Some(text) => self.text(field, text),
+                            Some(text) => self.text(field, &text),
                             None => continue,
                         }
                     }
@@ -153,7 +153,20 @@ impl<'s> RequestDecoder<'s> {
 
     fn decode_body(&mut self, body: &[u8], marks: (usize, usize)) -> Result<(), ValidationError> {
         self.dec.source = Source::Body;
-        let mut json = serde_json::Deserializer::from_slice(body);
+        // One UTF-8 check of the whole body lets the parser borrow every string as it is,
+        // instead of checking each one on its own.
+        let text = match std::str::from_utf8(body) {
+            Ok(text) => text,
+            Err(e) => {
+                return Err(ValidationError {
+                    field: String::new(),
+                    source: Source::Body,
+                    rule: "json",
+                    message: format!("is not valid JSON (not UTF-8 at byte {})", e.valid_up_to()),
+                })
+            }
+        };
+        let mut json = serde_json::Deserializer::from_str(text);
         let parsed = BodySeed { dec: &mut self.dec, ty: self.ty, marks }
             .deserialize(&mut json)
             .and_then(|()| json.end());
@@ -176,13 +189,13 @@ impl<'s> RequestDecoder<'s> {
         encode(&mut self.dec, field.ty, Scalar::Text(text))
     }
 
-    fn text_array(&mut self, field: &Field, values: &mut dyn Iterator<Item = &str>) -> Option<Value> {
+    fn text_array(&mut self, field: &Field, values: &mut dyn Iterator<Item = Cow<'_, str>>) -> Option<Value> {
         let def = &self.dec.schema.types[field.ty];
         let (element, mark) = (def.element, self.dec.elements.len());
         let mut count = 0;
         for text in values {
             self.dec.path.push(Segment::Index(count));
-            let value = encode(&mut self.dec, element, Scalar::Text(text))?;
+            let value = encode(&mut self.dec, element, Scalar::Text(&text))?;
             self.dec.path.pop();
             self.dec.elements.push(value);
             count += 1;
