@@ -70,6 +70,20 @@ describe("typed requests", () => {
     assert.equal((await json(refused)).details.rule, "MaxLen");
   });
 
+  test("a request whose decoded payload is larger than a ring frame still reaches its handler", async () => {
+    // This server's ring is 64 KiB, so a frame holds at most 32 KiB: the 60 KB string (and an
+    // inline-sized body beside it) must travel outside the ring, as a large body does.
+    const text = "é".repeat(30_000) + "ü";
+    const before = app.calls.text ?? 0;
+    const res = await postJson(`${typed.base}/text`, { text });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await res.json(), { text, length: text.length });
+    assert.equal(app.calls.text, before + 1);
+    // The ring goes on serving small requests in order after it.
+    const small = await postJson(`${typed.base}/text`, { text: "after" });
+    assert.deepEqual(await small.json(), { text: "after", length: 5 });
+  });
+
   test("big and negative numbers", async () => {
     const edges = { big: 2 ** 53 - 1, double: 1.7976931348623157e308, negative: -0.000001 };
     assert.deepEqual(await (await postJson(`${typed.base}/numbers`, edges)).json(), edges);

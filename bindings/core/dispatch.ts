@@ -280,8 +280,12 @@ function callApi(route: TypedRoute, req: KeelRequest): unknown {
   // typed request the handler holds reads the copy (see RequestEnvelope).
   const envelope = req.envelope;
   const start = envelope.payloadStart;
-  if (start < 0) throw new Error(`Keel: a request for typed endpoint "${route.name}" arrived without its payload.`);
-  return route.handler(readRequest(envelope, start), context);
+  if (start >= 0) return route.handler(readRequest(envelope, start), context);
+  // Too large for a ring frame, the payload came the way a large body does, as a copy of its own.
+  const spilled = req.takeSpilledPayload();
+  if (spilled === null) throw new Error(`Keel: a request for typed endpoint "${route.name}" arrived without its payload.`);
+  const memory = { bytes: spilled, view: new DataView(spilled.buffer, spilled.byteOffset, spilled.byteLength), base: 0 };
+  return route.handler(readRequest(memory, 0), context);
 }
 
 /**

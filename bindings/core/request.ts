@@ -170,6 +170,18 @@ export class KeelRequest {
     this.ownedBody = body;
   }
 
+  /**
+   * @internal A typed request's payload that Rust spilled outside the ring because it was
+   * larger than a frame (a typed request has no body of its own, so the spilled bytes are the
+   * payload); null when the payload is in the frame. Taken once: the request then has no
+   * body, as a typed request never does.
+   */
+  takeSpilledPayload(): Uint8Array | null {
+    const payload = this.ownedBody;
+    this.ownedBody = null;
+    return payload;
+  }
+
   /** @internal Moves the frame out of the ring before its slots are released. */
   detach(): void {
     this.envelope.detach();

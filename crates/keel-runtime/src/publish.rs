@@ -128,12 +128,24 @@ impl IncomingRequest<'_> {
                 scratch.spans.push(name.as_bytes(), value.as_bytes());
             }
 
-            let body_len = self.body.len();
             let max_frame = bridge.ring.max_frame_bytes();
             // Estimate the envelope generously before encoding: spans + strings + fixed part.
-            let envelope_estimate = 256 + self.payload.len() + scratch.spans.strings.len() + 16 * scratch.spans.spans.len()
+            let head_estimate = 256 + scratch.spans.strings.len() + 16 * scratch.spans.spans.len()
                 + self.path.len() + self.query.map_or(0, str::len) + self.remote_addr.len();
-            let inline = body_len > 0
+            // A typed payload too large for a frame is spilled the way a large body is. A typed
+            // request carries no body of its own (it became the payload), so a spilled body on
+            // a typed request is its payload: that is how JS tells them apart.
+            debug_assert!(self.payload.is_empty() || self.body.is_empty(), "a typed request has no body");
+            let spill_payload =
+                !self.payload.is_empty() && REQUEST_HEADER_BYTES + head_estimate + align8(self.payload.len()) > max_frame;
+            let (payload, body_len) = if spill_payload {
+                (&[][..], self.payload.len())
+            } else {
+                (self.payload, self.body.len())
+            };
+            let envelope_estimate = head_estimate + payload.len();
+            let inline = !spill_payload
+                && body_len > 0
                 && body_len <= bridge.config.inline_body_max
                 && REQUEST_HEADER_BYTES + align8(body_len) + envelope_estimate <= max_frame;
             let location = match (body_len, inline) {
@@ -154,14 +166,18 @@ impl IncomingRequest<'_> {
                 body_location: location,
                 body_offset: if inline { REQUEST_HEADER_BYTES as u32 } else { 0 },
                 remote_addr: self.remote_addr,
-                payload: self.payload,
+                payload,
                 http_version: self.version,
             };
             let envelope = scratch.encoder.encode(&head);
             let inline_len = if inline { align8(body_len) } else { 0 };
             let envelope_offset = REQUEST_HEADER_BYTES + inline_len;
             let frame_len = envelope_offset + envelope.len();
-            let attachment = (location == BodyLocation::Spilled).then(|| self.body.clone());
+            let attachment = match location {
+                BodyLocation::Spilled if spill_payload => Some(Bytes::copy_from_slice(self.payload)),
+                BodyLocation::Spilled => Some(self.body.clone()),
+                _ => None,
+            };
             bridge.ring.try_publish(FrameKind::Request, frame_len, attachment, |frame| {
                 frame[8..12].copy_from_slice(&(envelope_offset as u32).to_le_bytes());
                 frame[12..16].copy_from_slice(&(envelope.len() as u32).to_le_bytes());
