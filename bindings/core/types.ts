@@ -60,7 +60,7 @@ export interface ServeOptions {
   // Advanced: the runtime's own knobs (docs/ARCHITECTURE.md, "Runtime config").
   /** Time allowed to send a request head (default 10 000 ms). */
   headerReadTimeoutMs?: number;
-  /** Size of the request ring (default 8 MiB). */
+  /** Size of the request ring (default 512 KiB; a request too large for half of it travels outside it). */
   requestRingBytes?: number;
   /** Size of the response buffer (default 4 MiB). */
   responseBufferBytes?: number;
