@@ -4,13 +4,21 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
+/**
+ * What goes into the library: the crates' code and manifests, not their tests or benches (cargo
+ * does not relink the library when only those change, so counting them gave false warnings).
+ */
+const LIBRARY_SOURCES = ["Cargo.toml", "Cargo.lock"].concat(
+  ...["keel-core", "keel-runtime", "keel-ffi"].map((crate) => [`crates/${crate}/src`, `crates/${crate}/Cargo.toml`]),
+);
+
 /** What the Keel servers need, with the command that makes each. */
 export function keelArtifacts(root) {
   return {
     library: {
       path: join(root, "target/release/libkeel_ffi.so"),
       outputs: ["target/release/libkeel_ffi.so"],
-      sources: ["crates", "Cargo.toml", "Cargo.lock"],
+      sources: LIBRARY_SOURCES,
       build: "npm run build:native",
     },
     dist: {
@@ -23,7 +31,7 @@ export function keelArtifacts(root) {
     ceiling: {
       path: join(root, "target/release/examples/ceiling"),
       outputs: ["target/release/examples/ceiling"],
-      sources: ["crates", "Cargo.toml", "Cargo.lock"],
+      sources: [...LIBRARY_SOURCES, "crates/keel-runtime/examples"],
       build: "cargo build --release -p keel-runtime --example ceiling",
     },
     // The typed /schema endpoint: the manifest and accessors `keel gen` writes for examples/schema.
@@ -59,11 +67,12 @@ export function checkKeelBuild(root, names) {
   return warnings;
 }
 
+/** The newest modification time of the files at `path` (a directory's own time is not counted). */
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
+  let newest = 0;
   for (const entry of readdirSync(path)) {
     if (entry === "node_modules" || entry === "target") continue;
     newest = Math.max(newest, newestMtime(join(path, entry)));
