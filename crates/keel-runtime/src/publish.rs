@@ -99,6 +99,35 @@ pub fn decode_typed<'b>(
     }
 }
 
+/// A request body as the engine holds it.
+#[derive(Clone, Copy)]
+pub enum RequestBody<'a> {
+    /// Bytes in the engine's own buffer (the lean engine's read buffer): copied only if the
+    /// body has to be spilled, which most bodies never are.
+    Borrowed(&'a [u8]),
+    /// Bytes the engine already owns (hyper's collected body, a decoded chunked body).
+    Owned(&'a Bytes),
+}
+
+impl<'a> RequestBody<'a> {
+    pub const EMPTY: RequestBody<'static> = RequestBody::Borrowed(&[]);
+
+    pub fn bytes(&self) -> &'a [u8] {
+        match *self {
+            RequestBody::Borrowed(bytes) => bytes,
+            RequestBody::Owned(bytes) => bytes,
+        }
+    }
+
+    /// The body as the attachment of a spilled frame.
+    fn to_owned_bytes(self) -> Bytes {
+        match self {
+            RequestBody::Borrowed(bytes) => Bytes::copy_from_slice(bytes),
+            RequestBody::Owned(bytes) => bytes.clone(),
+        }
+    }
+}
+
 /// A request as it is about to be written into the ring.
 pub struct IncomingRequest<'a> {
     pub id: RequestId,
@@ -109,7 +138,7 @@ pub struct IncomingRequest<'a> {
     pub headers: HeaderSource<'a>,
     pub params: &'a [(&'a str, &'a str)],
     /// Empty for a typed endpoint: its body has become the payload; JS does not get it twice.
-    pub body: &'a Bytes,
+    pub body: RequestBody<'a>,
     pub payload: &'a [u8],
     pub remote_addr: &'a str,
     pub version: HttpVersion,
@@ -135,13 +164,14 @@ impl IncomingRequest<'_> {
             // A typed payload too large for a frame is spilled the way a large body is. A typed
             // request carries no body of its own (it became the payload), so a spilled body on
             // a typed request is its payload: that is how JS tells them apart.
-            debug_assert!(self.payload.is_empty() || self.body.is_empty(), "a typed request has no body");
+            let body = self.body.bytes();
+            debug_assert!(self.payload.is_empty() || body.is_empty(), "a typed request has no body");
             let spill_payload =
                 !self.payload.is_empty() && REQUEST_HEADER_BYTES + head_estimate + align8(self.payload.len()) > max_frame;
             let (payload, body_len) = if spill_payload {
                 (&[][..], self.payload.len())
             } else {
-                (self.payload, self.body.len())
+                (self.payload, body.len())
             };
             let envelope_estimate = head_estimate + payload.len();
             let inline = !spill_payload
@@ -175,14 +205,14 @@ impl IncomingRequest<'_> {
             let frame_len = envelope_offset + envelope.len();
             let attachment = match location {
                 BodyLocation::Spilled if spill_payload => Some(Bytes::copy_from_slice(self.payload)),
-                BodyLocation::Spilled => Some(self.body.clone()),
+                BodyLocation::Spilled => Some(self.body.to_owned_bytes()),
                 _ => None,
             };
             bridge.ring.try_publish(FrameKind::Request, frame_len, attachment, |frame| {
                 frame[8..12].copy_from_slice(&(envelope_offset as u32).to_le_bytes());
                 frame[12..16].copy_from_slice(&(envelope.len() as u32).to_le_bytes());
                 if inline {
-                    frame[REQUEST_HEADER_BYTES..REQUEST_HEADER_BYTES + body_len].copy_from_slice(self.body);
+                    frame[REQUEST_HEADER_BYTES..REQUEST_HEADER_BYTES + body_len].copy_from_slice(body);
                 }
                 frame[envelope_offset..frame_len].copy_from_slice(envelope);
             })

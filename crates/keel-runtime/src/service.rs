@@ -17,11 +17,8 @@ use crate::body;
 use crate::bridge::{build_response, Bridge};
 use crate::connection::ConnectionInfo;
 use crate::errors::{self, Reply};
-use crate::publish::{self, HeaderSource, IncomingRequest};
+use crate::publish::{self, HeaderSource, IncomingRequest, RequestBody};
 use crate::typed;
-
-/// The body JS gets for a typed endpoint: its content travels as the payload instead.
-static EMPTY: Bytes = Bytes::new();
 
 /// Frees the pending slot and tells JS, if the request is dropped before it was answered.
 struct CancelOnDrop {
@@ -118,7 +115,7 @@ async fn forward(
         headers: HeaderSource::Map { headers: &parts.headers, authority: parts.uri.authority().map(|a| a.as_str()) },
         params,
         // A typed endpoint's body has become its payload; JS does not get it twice.
-        body: if payload.is_some() { &EMPTY } else { body },
+        body: if payload.is_some() { RequestBody::EMPTY } else { RequestBody::Owned(body) },
         payload: payload.unwrap_or_default(),
         remote_addr: &conn.remote_addr,
         version: match parts.version {

@@ -30,7 +30,7 @@ use super::{ConnKey, Inbound, LoopAddress};
 use crate::bridge::Bridge;
 use crate::errors::{self, Reply};
 use crate::pending::Waiter;
-use crate::publish::{self, HeaderSource, IncomingRequest};
+use crate::publish::{self, HeaderSource, IncomingRequest, RequestBody};
 use crate::streaming::StreamState;
 use crate::typed;
 
@@ -357,6 +357,7 @@ impl Conn {
         };
         let keep_alive = facts.keep_alive && !ctx.draining;
         let address = LoopAddress { worker: ctx.worker, conn: self.key };
+        let body = RequestBody::Borrowed(body);
         let outcome = dispatch(ctx, address, &self.remote, &head, body, !keep_alive, self.stalled_since);
         Ok(self.settle_dispatch(ctx, outcome, consumed, keep_alive, head_len, facts))
     }
@@ -366,12 +367,14 @@ impl Conn {
         let ReadState::Body { head_len, facts, chunked } = &mut self.read else { return false };
         let (head_len, facts) = (*head_len, *facts);
         let limit = ctx.bridge.config.max_request_body_size;
-        let (body, consumed) = match (facts.framing, chunked) {
+        // A body of known length is read in place; a chunked one has been decoded into bytes of
+        // its own, kept in the state in case the dispatch stalls and is tried again.
+        let (decoded, consumed) = match (facts.framing, chunked) {
             (Framing::Empty | Framing::Length(_), _) => match whole_body(self.rbuf.unread(), head_len, facts.framing) {
-                Some(whole) => whole,
+                Some((_, consumed)) => (None, consumed),
                 None => return false,
             },
-            (Framing::Chunked, Some(ChunkedBody { done: Some((body, consumed)), .. })) => (body.clone(), *consumed),
+            (Framing::Chunked, Some(ChunkedBody { done: Some((body, consumed)), .. })) => (Some(body.clone()), *consumed),
             (Framing::Chunked, Some(state)) => {
                 let input = &self.rbuf.unread()[state.cursor..];
                 match state.decoder.decode(input, &mut state.body, limit) {
@@ -382,7 +385,7 @@ impl Conn {
                     Ok((used, true)) => {
                         let done = (Bytes::from(std::mem::take(&mut state.body)), state.cursor + used);
                         state.done = Some(done.clone());
-                        done
+                        (Some(done.0), done.1)
                     }
                     Err(http1::ChunkError::TooLarge) => {
                         let mut end = DiscardEnd::LastChunk { tail: [0; 4] };
@@ -401,8 +404,13 @@ impl Conn {
         };
         let keep_alive = facts.keep_alive && !ctx.draining;
         let address = LoopAddress { worker: ctx.worker, conn: self.key };
+        let unread = self.rbuf.unread();
+        let body = match &decoded {
+            Some(bytes) => RequestBody::Owned(bytes),
+            None => RequestBody::Borrowed(&unread[head_len..consumed]),
+        };
         let mut room = http1::header_room();
-        let outcome = match http1::parse_head(&self.rbuf.unread()[..head_len], &mut room) {
+        let outcome = match http1::parse_head(&unread[..head_len], &mut room) {
             Ok(Some((_, head))) => dispatch(ctx, address, &self.remote, &head, body, !keep_alive, self.stalled_since),
             // The same bytes parsed before; only a bug could make them fail now.
             _ => ready(ctx, errors::bad_request("malformed HTTP request"), false, true),
@@ -691,12 +699,12 @@ pub fn close_stream(bridge: &Arc<Bridge>, id: RequestId) {
 /// The body of the request whose head takes the first `head_len` bytes of `input`, and how many
 /// bytes the request takes in all, once a body of known length (or none) has fully arrived;
 /// `None` while it has not, or for a chunked body (decoded by read_body).
-fn whole_body(input: &[u8], head_len: usize, framing: Framing) -> Option<(Bytes, usize)> {
+fn whole_body(input: &[u8], head_len: usize, framing: Framing) -> Option<(&[u8], usize)> {
     match framing {
-        Framing::Empty => Some((Bytes::new(), head_len)),
+        Framing::Empty => Some((&[], head_len)),
         Framing::Length(len) => {
             let end = head_len + len as usize;
-            (input.len() >= end).then(|| (Bytes::copy_from_slice(&input[head_len..end]), end))
+            (input.len() >= end).then(|| (&input[head_len..end], end))
         }
         Framing::Chunked => None,
     }
@@ -714,7 +722,7 @@ fn dispatch(
     address: LoopAddress,
     remote: &str,
     head: &Head<'_, '_>,
-    body: Bytes,
+    body: RequestBody<'_>,
     close: bool,
     stalled_since: Option<Instant>,
 ) -> Dispatched {
@@ -732,7 +740,7 @@ fn dispatch(
         RouteMatch::NotFound => return ready(ctx, errors::not_found(method, path), head_request, close),
     };
     let header_source = HeaderSource::Raw(head.headers);
-    let decoder = match publish::decode_typed(bridge, endpoint, query, &header_source, &params, &body) {
+    let decoder = match publish::decode_typed(bridge, endpoint, query, &header_source, &params, body.bytes()) {
         Ok(decoder) => decoder,
         Err(error_json) => return ready(ctx, errors::invalid_request(error_json), head_request, close),
     };
@@ -746,7 +754,6 @@ fn dispatch(
         give_back(decoder);
         return if overdue { ready(ctx, errors::overloaded(bridge.config.retry_after_seconds), head_request, close) } else { Dispatched::Stalled };
     };
-    static EMPTY: Bytes = Bytes::new();
     let payload = decoder.as_ref().map(|d| d.payload());
     let incoming = IncomingRequest {
         id,
@@ -756,7 +763,7 @@ fn dispatch(
         query,
         headers: header_source,
         params: &params,
-        body: if payload.is_some() { &EMPTY } else { &body },
+        body: if payload.is_some() { RequestBody::EMPTY } else { body },
         payload: payload.unwrap_or_default(),
         remote_addr: remote,
         version: if http10 { HttpVersion::Http10 } else { HttpVersion::Http11 },
