@@ -161,18 +161,19 @@ impl IncomingRequest<'_> {
             // Estimate the envelope generously before encoding: spans + strings + fixed part.
             let head_estimate = 256 + scratch.spans.strings.len() + 16 * scratch.spans.spans.len()
                 + self.path.len() + self.query.map_or(0, str::len) + self.remote_addr.len();
-            // A typed payload too large for a frame is spilled the way a large body is. A typed
-            // request carries no body of its own (it became the payload), so a spilled body on
-            // a typed request is its payload: that is how JS tells them apart.
-            let body = self.body.bytes();
-            debug_assert!(self.payload.is_empty() || body.is_empty(), "a typed request has no body");
+            // A typed payload too large for a frame travels as the frame's body, spilled the way
+            // a large body is. A typed request carries no body of its own (it became the
+            // payload), so a spilled body on a typed request is its payload: that is how JS
+            // tells them apart.
+            debug_assert!(self.payload.is_empty() || self.body.bytes().is_empty(), "a typed request has no body");
             let spill_payload =
                 !self.payload.is_empty() && REQUEST_HEADER_BYTES + head_estimate + align8(self.payload.len()) > max_frame;
-            let (payload, body_len) = if spill_payload {
-                (&[][..], self.payload.len())
+            let (payload, body) = if spill_payload {
+                (&[][..], RequestBody::Borrowed(self.payload))
             } else {
-                (self.payload, body.len())
+                (self.payload, self.body)
             };
+            let body_len = body.bytes().len();
             let envelope_estimate = head_estimate + payload.len();
             let inline = !spill_payload
                 && body_len > 0
@@ -203,16 +204,12 @@ impl IncomingRequest<'_> {
             let inline_len = if inline { align8(body_len) } else { 0 };
             let envelope_offset = REQUEST_HEADER_BYTES + inline_len;
             let frame_len = envelope_offset + envelope.len();
-            let attachment = match location {
-                BodyLocation::Spilled if spill_payload => Some(Bytes::copy_from_slice(self.payload)),
-                BodyLocation::Spilled => Some(self.body.to_owned_bytes()),
-                _ => None,
-            };
+            let attachment = (location == BodyLocation::Spilled).then(|| body.to_owned_bytes());
             bridge.ring.try_publish(FrameKind::Request, frame_len, attachment, |frame| {
                 frame[8..12].copy_from_slice(&(envelope_offset as u32).to_le_bytes());
                 frame[12..16].copy_from_slice(&(envelope.len() as u32).to_le_bytes());
                 if inline {
-                    frame[REQUEST_HEADER_BYTES..REQUEST_HEADER_BYTES + body_len].copy_from_slice(body);
+                    frame[REQUEST_HEADER_BYTES..REQUEST_HEADER_BYTES + body_len].copy_from_slice(body.bytes());
                 }
                 frame[envelope_offset..frame_len].copy_from_slice(envelope);
             })
