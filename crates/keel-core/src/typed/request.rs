@@ -114,16 +114,11 @@ impl<'s> RequestDecoder<'s> {
                 Source::Query => {
                     let name = field.wire_name.as_str();
                     let mut values = super::query::pairs(query).filter(|(k, _)| k == name).map(|(_, v)| v).peekable();
-                    if values.peek().is_none() {
-                        continue;
-                    }
+                    let Some(first) = values.peek() else { continue };
                     if self.dec.schema.types[field.ty].kind == Kind::Array {
                         self.text_array(field, &mut values)
                     } else {
-                        match values.next() {
-                            Some(text) => self.text(field, &text),
-                            None => continue,
-                        }
+                        self.text(field, first)
                     }
                 }
                 Source::Header => match (parts.header)(&field.wire_name) {
