@@ -772,7 +772,7 @@ fn dispatch(
     give_back(decoder);
     match published {
         Ok(published) => {
-            ctx.wake_js.after_publish(published.wake_consumer, || bridge.doorbell.ring());
+            ctx.wake_js.after_publish(published.wake_consumer, ctx.now, || bridge.doorbell.ring());
             Dispatched::Slot(Slot::Waiting { id, head_request, close, http10 })
         }
         Err(error) => {

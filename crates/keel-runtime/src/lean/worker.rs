@@ -160,7 +160,7 @@ impl Worker {
         loop {
             // Sleep only if nothing was posted; otherwise poll without waiting and take it.
             let timeout = if self.mailbox.prepare_to_sleep() { self.until_next_tick() } else { Duration::ZERO };
-            let polled = self.poll.poll(&mut events, Some(timeout));
+            let polled = self.wait(&mut events, timeout);
             self.mailbox.awake();
             if let Err(e) = polled {
                 if e.kind() == ErrorKind::Interrupted {
@@ -192,11 +192,26 @@ impl Worker {
             if running && self.now >= self.next_tick.get() {
                 self.tick();
             }
-            self.wake_js.end_of_turn(|| self.bridge.doorbell.ring());
+            self.wake_js.end_of_turn(self.now, || self.bridge.doorbell.ring());
             if !running {
+                self.wake_js.before_sleep(|| self.bridge.doorbell.ring());
                 return;
             }
         }
+    }
+
+    /// Waits up to `timeout` for events. With a ring owed to JS (wake_js.rs) and a wait ahead,
+    /// it first looks without waiting: events found are served before JS is woken; only when
+    /// nothing is ready does it ring, then block.
+    fn wait(&mut self, events: &mut Events, timeout: Duration) -> std::io::Result<()> {
+        if self.wake_js.owed() && !timeout.is_zero() {
+            self.poll.poll(events, Some(Duration::ZERO))?;
+            if !events.is_empty() {
+                return Ok(());
+            }
+            self.wake_js.before_sleep(|| self.bridge.doorbell.ring());
+        }
+        self.poll.poll(events, Some(timeout))
     }
 
     /// How long the poller may sleep. mio rounds a timeout up to whole milliseconds, so a
