@@ -9,8 +9,8 @@
 //! core, where a woken thread preempts the one running: rung mid-turn, JS cut into the worker's
 //! turn, drained what was published so far and parked again, and the worker finished its turn
 //! afterwards. Rung as the worker blocks, JS gets the core and the whole turn's requests at once.
-//! On 2 cores, against ringing at the end of every poller turn (2026-12-06, 8 interleaved pairs,
-//! POST /schema): JS CPU per request 2.73 → 2.19 µs, req/s +3%; a Hono app's unchanged.
+//! On 2 cores, against ringing at the end of every poller turn (2026-12-06, 6 interleaved pairs,
+//! POST /schema): JS CPU per request 2.64 → 2.07 µs, req/s +6%; a Hono app's unchanged.
 //!
 //! Two bounds keep JS from waiting on a worker that never blocks: the ring goes out after
 //! `RING_AFTER` publishes, and at the end of any turn once it has been owed for `MAX_DELAY`
