@@ -38,7 +38,7 @@ impl DeferredRing {
             self.owed_since.set(Some(now));
             self.publishes_since.set(0);
         }
-        if self.owed_since.get().is_none() {
+        if !self.owed() {
             return;
         }
         let count = self.publishes_since.get() + 1;
@@ -77,20 +77,17 @@ impl DeferredRing {
 mod tests {
     use super::*;
 
-    fn counter() -> (Cell<u32>, impl Fn(&Cell<u32>)) {
-        (Cell::new(0), |rings: &Cell<u32>| rings.set(rings.get() + 1))
-    }
-
     #[test]
     fn nothing_is_rung_unless_a_publish_found_js_parked() {
         let deferred = DeferredRing::default();
-        let (rings, ring) = counter();
+        let rings = Cell::new(0);
+        let ring = || rings.set(rings.get() + 1);
         let now = Instant::now();
         for _ in 0..RING_AFTER * 2 {
-            deferred.after_publish(false, now, || ring(&rings));
+            deferred.after_publish(false, now, ring);
         }
-        deferred.end_of_turn(now + MAX_DELAY * 2, || ring(&rings));
-        deferred.before_sleep(|| ring(&rings));
+        deferred.end_of_turn(now + MAX_DELAY * 2, ring);
+        deferred.before_sleep(ring);
         assert!(!deferred.owed());
         assert_eq!(rings.get(), 0);
     }
@@ -98,17 +95,18 @@ mod tests {
     #[test]
     fn a_short_turn_rings_once_when_the_worker_is_about_to_block() {
         let deferred = DeferredRing::default();
-        let (rings, ring) = counter();
+        let rings = Cell::new(0);
+        let ring = || rings.set(rings.get() + 1);
         let now = Instant::now();
-        deferred.after_publish(true, now, || ring(&rings));
+        deferred.after_publish(true, now, ring);
         for _ in 0..3 {
-            deferred.after_publish(false, now, || ring(&rings));
+            deferred.after_publish(false, now, ring);
         }
-        deferred.end_of_turn(now, || ring(&rings));
+        deferred.end_of_turn(now, ring);
         assert_eq!(rings.get(), 0, "not at the end of the turn");
         assert!(deferred.owed());
-        deferred.before_sleep(|| ring(&rings));
-        deferred.before_sleep(|| ring(&rings));
+        deferred.before_sleep(ring);
+        deferred.before_sleep(ring);
         assert_eq!(rings.get(), 1, "once, and the debt is paid");
         assert!(!deferred.owed());
     }
@@ -116,28 +114,30 @@ mod tests {
     #[test]
     fn a_long_turn_rings_after_the_bound() {
         let deferred = DeferredRing::default();
-        let (rings, ring) = counter();
+        let rings = Cell::new(0);
+        let ring = || rings.set(rings.get() + 1);
         let now = Instant::now();
-        deferred.after_publish(true, now, || ring(&rings));
+        deferred.after_publish(true, now, ring);
         for _ in 1..RING_AFTER - 1 {
-            deferred.after_publish(false, now, || ring(&rings));
+            deferred.after_publish(false, now, ring);
         }
         assert_eq!(rings.get(), 0);
-        deferred.after_publish(false, now, || ring(&rings));
+        deferred.after_publish(false, now, ring);
         assert_eq!(rings.get(), 1, "the bound'th publish rings");
-        deferred.before_sleep(|| ring(&rings));
+        deferred.before_sleep(ring);
         assert_eq!(rings.get(), 1, "nothing more is owed");
     }
 
     #[test]
     fn a_worker_that_never_blocks_rings_once_the_delay_is_over() {
         let deferred = DeferredRing::default();
-        let (rings, ring) = counter();
+        let rings = Cell::new(0);
+        let ring = || rings.set(rings.get() + 1);
         let start = Instant::now();
-        deferred.after_publish(true, start, || ring(&rings));
-        deferred.end_of_turn(start + MAX_DELAY / 2, || ring(&rings));
+        deferred.after_publish(true, start, ring);
+        deferred.end_of_turn(start + MAX_DELAY / 2, ring);
         assert_eq!(rings.get(), 0, "still within the delay");
-        deferred.end_of_turn(start + MAX_DELAY, || ring(&rings));
+        deferred.end_of_turn(start + MAX_DELAY, ring);
         assert_eq!(rings.get(), 1);
         assert!(!deferred.owed());
     }
@@ -145,13 +145,14 @@ mod tests {
     #[test]
     fn a_new_debt_starts_a_new_delay() {
         let deferred = DeferredRing::default();
-        let (rings, ring) = counter();
+        let rings = Cell::new(0);
+        let ring = || rings.set(rings.get() + 1);
         let start = Instant::now();
-        deferred.after_publish(true, start, || ring(&rings));
-        deferred.before_sleep(|| ring(&rings));
+        deferred.after_publish(true, start, ring);
+        deferred.before_sleep(ring);
         let later = start + MAX_DELAY * 3;
-        deferred.after_publish(true, later, || ring(&rings));
-        deferred.end_of_turn(later + MAX_DELAY / 2, || ring(&rings));
+        deferred.after_publish(true, later, ring);
+        deferred.end_of_turn(later + MAX_DELAY / 2, ring);
         assert_eq!(rings.get(), 1, "the second debt is younger than the delay");
     }
 }
