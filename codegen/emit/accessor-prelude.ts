@@ -95,18 +95,6 @@ function flag(view, table, id) {
   return at !== 0 && view.getUint8(table + at) !== 0;
 }
 
-/**
- * The elements of the vector at \`at\`, each read by \`read(position)\`, as a plain array. Built by
- * push, not \`new Array(length)\`: that makes a holey array, which JSON.stringify walks slower.
- */
-function vector(view, at, width, read) {
-  const start = deref(view, at);
-  const length = view.getUint32(start, true);
-  const out = [];
-  for (let i = 0, p = start + 4; i < length; i++, p += width) out.push(read(p));
-  return out;
-}
-
 /** A Record: its entry tables as a plain object, keys in the order they arrived. */
 function record(bytes, view, at, readValue) {
   const out = {};
