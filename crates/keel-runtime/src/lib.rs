@@ -88,11 +88,13 @@ impl Runtime {
 
         let engine = config.engine;
         let io_threads = config.worker_threads();
-        // With the lean engine, tokio only runs housekeeping and HTTP/2: one thread is plenty.
-        let tokio_threads = if engine == Engine::Lean { 1 } else { io_threads };
+        // With the lean engine, tokio only runs housekeeping and HTTP/2: one thread is plenty,
+        // named apart from the lean workers ("keel-io") so that `top -H` and profiles tell the
+        // thread serving the sockets from the one that mostly sleeps.
+        let (tokio_threads, tokio_name) = if engine == Engine::Lean { (1, "keel-rt") } else { (io_threads, "keel-io") };
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(tokio_threads)
-            .thread_name("keel-io")
+            .thread_name(tokio_name)
             .enable_all()
             .build()
             .map_err(|e| OpenError::Io(format!("cannot start the I/O threads: {e}")))?;
