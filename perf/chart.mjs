@@ -27,7 +27,7 @@ export function parseResults(markdown) {
   const tables = SERIES.map((s) => medians(sectionTable(markdown, s.section)));
   // Contenders of the validated workload, in table order: the frameworks measured both ways.
   const names = [...tables[1].keys()];
-  return { date: line("- Date:"), machine: line("- Machine:"), rows: names.map((name) => ({ name, values: tables.map((t) => t.get(name) ?? NaN) })) };
+  return { date: line("- Date:"), machine: line("- Machine:").split(";")[0], rows: names.map((name) => ({ name, values: tables.map((t) => t.get(name) ?? NaN) })) };
 }
 
 /** The rows of the first table under the heading `## title` (exactly), as arrays of cells. */

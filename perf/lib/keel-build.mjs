@@ -34,6 +34,13 @@ export function keelArtifacts(root) {
       sources: [...LIBRARY_SOURCES, "crates/keel-runtime/examples"],
       build: "cargo build --release -p keel-runtime --example ceiling",
     },
+    // What this host charges for a syscall and a thread wake-up, stated with every lab run.
+    hostProbe: {
+      path: join(root, "target/release/examples/host_probe"),
+      outputs: ["target/release/examples/host_probe"],
+      sources: ["crates/keel-runtime/examples/host_probe.rs"],
+      build: "cargo build --release -p keel-runtime --example host_probe",
+    },
     // The typed /schema endpoint: the manifest and accessors `keel gen` writes for examples/schema.
     // No mtimes to compare: keel gen rewrites nothing when its inputs are unchanged, and knows.
     schemaApp: {

@@ -1,13 +1,34 @@
 // Facts about the machine and the tools, for the results header.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { availableParallelism, release, totalmem } from "node:os";
 
 /** `{ cores, cpuModel, kernel, memoryGiB }` */
 export function machineInfo() {
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? "unknown";
   return { cores: availableParallelism(), cpuModel, kernel: release(), memoryGiB: Math.round(totalmem() / 2 ** 30) };
+}
+
+/**
+ * What this host charges for a syscall and for waking a thread, on one core and across two
+ * (crates/keel-runtime/examples/host_probe.rs): `{ syscallNs, wakeOneCoreUs, wakeAcrossCoresUs }`,
+ * or null when the probe is not built or fails (the lab goes on without it).
+ */
+export function probeHost(root, { log = console.error } = {}) {
+  const probe = join(root, "target/release/examples/host_probe");
+  if (!existsSync(probe)) return null;
+  const run = spawnSync(probe, [], { encoding: "utf8", timeout: 60_000 });
+  try {
+    if (run.status !== 0) throw new Error(run.error?.message ?? `exit code ${run.status}`);
+    const host = JSON.parse(run.stdout);
+    log(`host: a syscall ${host.syscallNs} ns, a wake-up round trip ${host.wakeOneCoreUs} µs on one core, ${host.wakeAcrossCoresUs} µs across cores`);
+    return host;
+  } catch (error) {
+    log(`host: the probe failed (${error.message}); the results header leaves it out`);
+    return null;
+  }
 }
 
 /** First line of a command's output (stdout, else stderr), or "unknown". */

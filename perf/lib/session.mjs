@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { findBun } from "./bun.mjs";
 import { buildNeeds } from "./contenders.mjs";
 import { checkKeelBuild } from "./keel-build.mjs";
-import { gitCommit, machineInfo } from "./machine.mjs";
+import { gitCommit, machineInfo, probeHost } from "./machine.mjs";
 import { clockTicksPerSecond } from "./proc-cpu.mjs";
 import { runRounds } from "./runner.mjs";
 import { buildKeel, installPerfPackages } from "./setup.mjs";
@@ -23,11 +23,13 @@ export async function runSession({ perfDir, root, opts, workloads, log }) {
   if (opts.build) installPerfPackages(perfDir, { log });
   const bun = opts.contenders.some((c) => c.runtime === "bun") ? findBun(perfDir) : null;
   const needs = buildNeeds(opts.contenders);
-  if (opts.build) buildKeel(root, needs, { log });
+  // The host probe is built with the rest but is not required: without it the header says less.
+  if (opts.build) buildKeel(root, [...needs, "hostProbe"], { log });
   const warnings = needs.length > 0 ? checkKeelBuild(root, needs) : [];
   clockTicksPerSecond();
   for (const warning of warnings) log(`warning: ${warning}`);
   const setupSeconds = (Date.now() - setupStarted) / 1000;
+  const host = probeHost(root, { log });
 
   const started = new Date();
   const runs = await runRounds({ contenders: opts.contenders, workloads, opts, perfDir, bunPath: bun?.path, log, warnings });
@@ -38,7 +40,7 @@ export async function runSession({ perfDir, root, opts, workloads, log }) {
     keel: gitCommit(root, ["crates", "bindings", "examples/schema", "Cargo.toml", "Cargo.lock"]),
     packages: packageVersions(perfDir),
   };
-  return { started, finished: new Date(), setupSeconds, machine: machineInfo(), versions, runs, warnings };
+  return { started, finished: new Date(), setupSeconds, machine: { ...machineInfo(), host }, versions, runs, warnings };
 }
 
 /** The installed version of each of perf/package.json's dependencies but Bun (named apart). */
@@ -57,12 +59,19 @@ export function headerLines({ started, machine, versions, opts }, { packages = f
   const pkgs = Object.entries(versions.packages ?? {}).map(([name, version]) => `${name} ${version}`);
   return [
     `- Date: ${started.toISOString().replace(/\.\d+Z$/, "Z")}`,
-    `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}`,
+    `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}${hostCosts(machine.host)}`,
     `- Versions: bun ${versions.bun}, node ${versions.node}, ${versions.wrk}, keel ${versions.keel}`,
     ...(packages && pkgs.length ? [`- Packages: ${pkgs.join(", ")}`] : []),
     `- Load: \`wrk -t${opts.wrkThreads} -c${opts.connections} -d${opts.duration}s --latency\` on 127.0.0.1, ` +
       `${opts.warmup} s warm-up, ${opts.runs} run(s) per contender, interleaved; a fresh server per contender and round`,
   ];
+}
+
+/** What the host probe measured, as the end of the Machine line ("" when it did not run). */
+function hostCosts(host) {
+  if (!host) return "";
+  const across = host.wakeAcrossCoresUs === null ? "" : ` and ${host.wakeAcrossCoresUs} µs across cores`;
+  return `; a syscall ${host.syscallNs} ns, a wake-up round trip ${host.wakeOneCoreUs} µs on one core${across} (host_probe)`;
 }
 
 /** Every run's numbers as JSON in perf/.results/ (not committed), for a closer look later. */

@@ -39,7 +39,7 @@ export function buildKeel(root, names, { log = console.error } = {}) {
   const artifacts = keelArtifacts(root);
   const steps = [];
   if (names.includes("library") || names.includes("dist") || names.includes("schemaApp")) steps.push("npm run build");
-  for (const name of ["ceiling", "schemaApp"]) if (names.includes(name)) steps.push(artifacts[name].build);
+  for (const name of ["ceiling", "hostProbe", "schemaApp"]) if (names.includes(name)) steps.push(artifacts[name].build);
   for (const step of steps) {
     log(`build: ${step} …`);
     const started = Date.now();
