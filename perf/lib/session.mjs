@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { findBun } from "./bun.mjs";
 import { buildNeeds } from "./contenders.mjs";
 import { checkKeelBuild } from "./keel-build.mjs";
-import { gitCommit, machineInfo, probeHost } from "./machine.mjs";
+import { gitCommit, machineInfo, probeHost, waitForQuiet } from "./machine.mjs";
 import { clockTicksPerSecond } from "./proc-cpu.mjs";
 import { runRounds } from "./runner.mjs";
 import { buildKeel, installPerfPackages } from "./setup.mjs";
@@ -29,6 +29,8 @@ export async function runSession({ perfDir, root, opts, workloads, log }) {
   clockTicksPerSecond();
   for (const warning of warnings) log(`warning: ${warning}`);
   const setupSeconds = (Date.now() - setupStarted) / 1000;
+  // Like every round, the probe waits for the build's leftovers to settle first.
+  if (opts.quietWait > 0) await waitForQuiet({ timeoutMs: opts.quietWait * 1000 });
   const host = probeHost(root, { log });
 
   const started = new Date();
