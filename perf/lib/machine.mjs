@@ -2,7 +2,6 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { availableParallelism, release, totalmem } from "node:os";
 
 /** `{ cores, cpuModel, kernel, memoryGiB }` */
@@ -14,10 +13,10 @@ export function machineInfo() {
 /**
  * What this host charges for a syscall and for waking a thread, on one core and across two
  * (crates/keel-runtime/examples/host_probe.rs): `{ syscallNs, wakeOneCoreUs, wakeAcrossCoresUs }`,
- * or null when the probe is not built or fails (the lab goes on without it).
+ * or null when the probe (the executable at `probe`) is not built or fails (the lab goes on
+ * without it).
  */
-export function probeHost(root, { log = console.error } = {}) {
-  const probe = join(root, "target/release/examples/host_probe");
+export function probeHost(probe, { log = console.error } = {}) {
   if (!existsSync(probe)) return null;
   const run = spawnSync(probe, [], { encoding: "utf8", timeout: 60_000 });
   try {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findBun } from "./bun.mjs";
 import { buildNeeds } from "./contenders.mjs";
-import { checkKeelBuild } from "./keel-build.mjs";
+import { checkKeelBuild, keelArtifacts } from "./keel-build.mjs";
 import { gitCommit, machineInfo, probeHost, waitForQuiet } from "./machine.mjs";
 import { clockTicksPerSecond } from "./proc-cpu.mjs";
 import { runRounds } from "./runner.mjs";
@@ -31,7 +31,7 @@ export async function runSession({ perfDir, root, opts, workloads, log }) {
   const setupSeconds = (Date.now() - setupStarted) / 1000;
   // Like every round, the probe waits for the build's leftovers to settle first.
   if (opts.quietWait > 0) await waitForQuiet({ timeoutMs: opts.quietWait * 1000 });
-  const host = probeHost(root, { log });
+  const host = probeHost(keelArtifacts(root).hostProbe.path, { log });
 
   const started = new Date();
   const runs = await runRounds({ contenders: opts.contenders, workloads, opts, perfDir, bunPath: bun?.path, log, warnings });
