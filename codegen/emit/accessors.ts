@@ -165,9 +165,10 @@ class AccessorWriter {
   private arrayReader(index: number): string {
     const name = `readArray${index}`;
     if (this.helperNames.has(name)) return name;
-    const element = this.types[this.types[index]!.element!]!;
+    const elementIndex = this.types[index]!.element!;
+    const element = this.types[elementIndex]!;
     const width = ["Number", "Integer"].includes(element.kind) || (element.kind === "Literal" && element.literal_kind === "Number") ? 8 : ["Boolean", "Enum"].includes(element.kind) || element.literal_kind === "Boolean" ? 1 : 4;
-    const read = this.read(this.types[index]!.element!, "b", "v", "p");
+    const read = this.read(elementIndex, "b", "v", "p");
     this.helper(
       name,
       [
