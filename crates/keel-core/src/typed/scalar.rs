@@ -3,7 +3,7 @@
 
 use super::decoder::{Decoder, Value};
 use super::model::{Kind, Literal, Schema, TypeId};
-use super::rules::{check_number, check_string, is_rfc3339};
+use super::rules::{check_number, check_string, is_rfc3339, Broken};
 
 /// A leaf value as it arrived.
 #[derive(Debug, Clone, Copy)]
@@ -69,56 +69,57 @@ fn from_text<'t>(kind: Kind, literal: Option<&Literal>, text: &'t str) -> Option
     }
 }
 
-/// Why a scalar does not fit a non-union type: the rule name and message.
-type Misfit = (&'static str, String);
+/// Why a scalar does not fit a non-union type. A wrong type carries no message: a union tries
+/// its variants in order and most of them miss for that reason, so the message is made only
+/// when the miss is reported.
+enum Misfit {
+    WrongType,
+    Broken(Broken),
+}
 
 /// Checks `scalar` against non-union type `ty`; on success returns the value to store.
 fn fit(dec: &mut Decoder<'_>, ty: TypeId, scalar: Scalar<'_>) -> Result<Value, Misfit> {
-    let schema = dec.schema;
-    let def = &schema.types[ty];
+    let def = &dec.schema.types[ty];
     let scalar = match scalar {
-        Scalar::Text(text) => from_text(def.kind, def.literal.as_ref(), text)
-            .ok_or_else(|| ("type", format!("must be {}", describe(schema, ty))))?,
+        Scalar::Text(text) => from_text(def.kind, def.literal.as_ref(), text).ok_or(Misfit::WrongType)?,
         other => other,
     };
-    let wrong = || ("type", format!("must be {}", describe(schema, ty)));
-    let rule = |b: super::rules::Broken| (b.rule, b.message);
     match (def.kind, scalar) {
         (Kind::String, Scalar::Str(s)) => {
-            check_string(s, &def.rules).map_err(rule)?;
+            check_string(s, &def.rules).map_err(Misfit::Broken)?;
             Ok(dec.create_string(s))
         }
         (Kind::Date, Scalar::Str(s)) => {
             if !is_rfc3339(s) {
-                return Err(wrong());
+                return Err(Misfit::WrongType);
             }
-            check_string(s, &def.rules).map_err(rule)?;
+            check_string(s, &def.rules).map_err(Misfit::Broken)?;
             Ok(dec.create_string(s))
         }
         (Kind::Number, Scalar::Int(n, _) | Scalar::Float(n)) => {
-            check_number(n, &def.rules).map_err(rule)?;
+            check_number(n, &def.rules).map_err(Misfit::Broken)?;
             Ok(Value::F64(n))
         }
         (Kind::Integer, Scalar::Int(n, exact)) if exact_integer(n, exact) => {
-            check_number(n, &def.rules).map_err(rule)?;
+            check_number(n, &def.rules).map_err(Misfit::Broken)?;
             Ok(Value::I64(n as i64))
         }
         (Kind::Integer, Scalar::Float(n)) if exact_integer(n, true) => {
-            check_number(n, &def.rules).map_err(rule)?;
+            check_number(n, &def.rules).map_err(Misfit::Broken)?;
             Ok(Value::I64(n as i64))
         }
         (Kind::Boolean, Scalar::Bool(b)) => Ok(Value::Bool(b)),
         (Kind::Enum, Scalar::Str(s)) => match def.enum_values.iter().position(|v| v == s) {
             Some(index) => Ok(Value::U8(index as u8)),
-            None => Err(wrong()),
+            None => Err(Misfit::WrongType),
         },
         (Kind::Literal, _) => match (def.literal.as_ref(), scalar) {
             (Some(Literal::String(l)), Scalar::Str(s)) if l == s => Ok(dec.create_string(s)),
             (Some(&Literal::Number(l)), Scalar::Int(n, _) | Scalar::Float(n)) if l == n => Ok(Value::F64(n)),
             (Some(&Literal::Boolean(l)), Scalar::Bool(b)) if l == b => Ok(Value::Bool(b)),
-            _ => Err(wrong()),
+            _ => Err(Misfit::WrongType),
         },
-        _ => Err(wrong()),
+        _ => Err(Misfit::WrongType),
     }
 }
 
@@ -129,27 +130,36 @@ fn exact_integer(n: f64, exact: bool) -> bool {
 /// Checks and encodes a scalar for type `ty` (a union tries its variants in order). On failure
 /// the error is recorded in the decoder and None returned.
 pub fn encode(dec: &mut Decoder<'_>, ty: TypeId, scalar: Scalar<'_>) -> Option<Value> {
-    let schema = dec.schema;
-    let def = &schema.types[ty];
+    let def = &dec.schema.types[ty];
     if def.kind != Kind::Union {
         return match fit(dec, ty, scalar) {
             Ok(value) => Some(value),
-            Err((rule, message)) => {
-                dec.fail(rule, message);
+            Err(misfit) => {
+                report(dec, ty, misfit);
                 None
             }
         };
     }
-    let mut first_rule_failure: Option<Misfit> = None;
+    let mut first_broken_rule: Option<Broken> = None;
     for (position, &variant) in def.variants.iter().enumerate() {
         match fit(dec, variant, scalar) {
             Ok(value) => return Some(dec.wrap_union(position as u8 + 1, value)),
             // A variant of the right type that broke a rule explains the failure best.
-            Err(misfit) if misfit.0 != "type" && first_rule_failure.is_none() => first_rule_failure = Some(misfit),
+            Err(Misfit::Broken(broken)) if first_broken_rule.is_none() => first_broken_rule = Some(broken),
             Err(_) => {}
         }
     }
-    let (rule, message) = first_rule_failure.unwrap_or_else(|| ("type", format!("must be {}", describe(schema, ty))));
-    dec.fail(rule, message);
+    report(dec, ty, first_broken_rule.map_or(Misfit::WrongType, Misfit::Broken));
     None
+}
+
+/// Records why a value of type `ty` was refused.
+fn report(dec: &mut Decoder<'_>, ty: TypeId, misfit: Misfit) {
+    match misfit {
+        Misfit::WrongType => {
+            let message = format!("must be {}", describe(dec.schema, ty));
+            dec.fail("type", message);
+        }
+        Misfit::Broken(broken) => dec.fail_rule(broken),
+    }
 }
