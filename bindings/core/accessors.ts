@@ -4,7 +4,7 @@
 
 import { pathToFileURL } from "node:url";
 import type { EndpointEntry } from "./config.js";
-import { GENERATED_WRITERS_PAY, type JsonWriter } from "./json-out.js";
+import type { JsonWriter } from "./json-out.js";
 import type { PayloadMemory, TypedRoute } from "./typed-app.js";
 
 type AccessorClass = new (memory: PayloadMemory, table: number) => unknown;
@@ -29,7 +29,7 @@ export async function loadAccessors(path: string, routes: readonly TypedRoute[])
     const Request = entry.Request;
     // One closure per endpoint, made once: the request path calls it without allocating more.
     route.readRequest = route.raw || Request === null ? null : (memory, start) => readPayload(Request, memory, start);
-    route.writeResponse = GENERATED_WRITERS_PAY && !route.raw && typeof entry.Write === "function" ? entry.Write : null;
+    route.writeResponse = !route.raw && typeof entry.Write === "function" ? entry.Write : null;
   }
 }
 

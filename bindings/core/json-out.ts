@@ -35,14 +35,6 @@ export interface KnownKey {
  */
 export type JsonWriter = (out: JsonOut, value: unknown) => boolean;
 
-/**
- * Whether typed replies go through the generated writers on this runtime rather than
- * JSON.stringify; both send the same bytes. perf/micro's "serialize the /schema reply" decides:
- * on Node the writer takes about half the time of JSON.stringify + UTF-8 encoding (1.6 against
- * 3.0 µs, 2026-12-04), on Bun JSC's native JSON.stringify stays ahead (0.7 against 0.9 µs).
- */
-export const GENERATED_WRITERS_PAY = typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
-
 export class JsonOut {
   bytes: Uint8Array = new Uint8Array(0);
   /** Over the same memory as `bytes` (its buffer, from offset 0). */

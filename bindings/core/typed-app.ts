@@ -40,9 +40,8 @@ export interface TypedRoute {
   readRequest: ((memory: PayloadMemory, start: number) => unknown) | null;
   /**
    * Writes the handler's result as JSON from its declared type (codegen/emit/writers.ts). Null,
-   * and JSON.stringify writes it, for raw endpoints, on runtimes where the writers do not pay
-   * (json-out.ts `GENERATED_WRITERS_PAY`: Bun), and for an accessors.js older than the writers.
-   * Set with `readRequest`.
+   * and JSON.stringify writes it, for raw endpoints and for an accessors.js older than the
+   * writers. Set with `readRequest`.
    */
   writeResponse: JsonWriter | null;
 }

@@ -8,7 +8,7 @@ const src = (path) => new URL(isBun ? `${path}.ts` : `dist/${path}.js`, root).hr
 export const runtimeName = isBun ? `Bun ${globalThis.Bun.version}` : `Node ${process.version.slice(1)}`;
 
 export async function loadKeel() {
-  const [native, config, loop, envelope, response, dispatch, fetchRequest, webGlobals, honoEnv, accessorLoader, jsonOut] = await Promise.all([
+  const [native, config, loop, envelope, response, dispatch, fetchRequest, webGlobals, honoEnv, accessorLoader] = await Promise.all([
     import(src(isBun ? "bindings/bun/native" : "bindings/node/native")),
     import(src("bindings/core/config")),
     import(src("bindings/core/loop")),
@@ -19,7 +19,6 @@ export async function loadKeel() {
     import(src("bindings/core/web-globals")),
     import(src("bindings/hono/env")),
     import(src("bindings/core/accessors")),
-    import(src("bindings/core/json-out")),
   ]);
   return {
     loadNative: isBun ? native.loadBunNative : native.loadNodeNative,
@@ -32,8 +31,6 @@ export async function loadKeel() {
     KeelHonoEnv: honoEnv.KeelHonoEnv,
     /** Gives typed routes their request readers and response writers, as serve() does. */
     loadAccessors: accessorLoader.loadAccessors,
-    /** Whether this runtime answers typed endpoints with the generated writers (json-out.ts). */
-    generatedWritersPay: jsonOut.GENERATED_WRITERS_PAY,
     /** Installs keel/hono's global Request and Response for this runtime, as serve() does. */
     installFetchGlobals: () => webGlobals.installFetchGlobals(isBun ? "bun" : "node"),
     schemaApp: await import(new URL(isBun ? "examples/schema/app.ts" : "dist/examples/schema/app.js", root).href),
