@@ -23,8 +23,9 @@ export function keelArtifacts(root) {
     },
     dist: {
       path: join(root, "dist/bindings/node/index.js"),
-      // tsc's incremental build rewrites only the files that changed: compare the newest ones.
-      outputs: ["dist/bindings/core", "dist/bindings/node", "dist/examples/schema"],
+      // tsc's incremental build rewrites only the outputs whose text changed (a comment-only edit
+      // rewrites none), but records every build of changed sources in its build-info file.
+      outputs: ["dist/.tsbuildinfo", "dist/bindings/core", "dist/bindings/node", "dist/examples/schema"],
       sources: ["bindings/core", "bindings/node", "examples/schema/app.ts"],
       build: "npm run build:ts",
     },
