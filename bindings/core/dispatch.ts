@@ -134,8 +134,8 @@ export class Dispatcher {
 
   /**
    * A typed handler's result: JSON (nothing for `undefined`), with the context's status and
-   * headers. Written by the endpoint's generated writer where the runtime uses them and the
-   * writer takes the value, else by JSON.stringify: the same bytes either way.
+   * headers. Written by the endpoint's generated writer when it takes the value (an
+   * accessors.js older than the writers has none), else by JSON.stringify: the same bytes.
    */
   private answerJson(req: KeelRequest, context: ApiContext, result: unknown): void {
     try {
