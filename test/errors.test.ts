@@ -88,16 +88,21 @@ describe("errors", () => {
     assert.equal(typeof body.message, "string");
   });
 
-  test("malformed requests get 400 and the connection is closed", async () => {
-    const malformed = [
-      "NOT HTTP AT ALL\r\n\r\n",
-      "GET / HTTP/1.1\r\nhost: x\r\nno colon here\r\n\r\n",
-      "POST /ok HTTP/1.1\r\nhost: x\r\ncontent-length: nope\r\n\r\n",
-      "GET /ok HTTP/9.9\r\nhost: x\r\n\r\n",
+  test("malformed requests get 400 naming what is wrong, and the connection is closed", async () => {
+    const malformed: [request: string, reason: string][] = [
+      ["NOT HTTP AT ALL\r\n\r\n", "the version is not HTTP/1.0 or HTTP/1.1"],
+      ["GET / HTTP/1.1\r\nhost: x\r\nno colon here\r\n\r\n", "a header line has no colon, or its name is empty or holds a character not allowed there"],
+      ["GET / HTTP/1.1\r\nhost: x\x01y\r\n\r\n", "a header value holds a control character"],
+      ["G@T / HTTP/1.1\r\nhost: x\r\n\r\n", "the method or the target holds a character not allowed there"],
+      ["POST /ok HTTP/1.1\r\nhost: x\r\ncontent-length: nope\r\n\r\n", "invalid content-length"],
+      ["GET /ok HTTP/9.9\r\nhost: x\r\n\r\n", "the version is not HTTP/1.0 or HTTP/1.1"],
     ];
-    for (const request of malformed) {
+    for (const [request, reason] of malformed) {
       const { response, connection } = await rawExchange(app.server.port, request);
       assert.equal(response.status, 400, JSON.stringify(request));
+      const body = JSON.parse(response.body.toString());
+      assert.equal(body.code, "invalid_argument");
+      assert.ok(body.message.endsWith(reason), `${JSON.stringify(request)} => ${body.message}`);
       await connection.closed;
     }
     assert.equal(await (await fetch(`${app.base}/ok`)).text(), "ok");

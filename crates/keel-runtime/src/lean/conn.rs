@@ -329,7 +329,7 @@ impl Conn {
             }
             Ok(None) => return Ok(false),
             Err(httparse::Error::TooManyHeaders) => return Err(self.refuse_and_close(ctx, errors::head_too_large())),
-            Err(_) => return Err(self.refuse_and_close(ctx, errors::bad_request("malformed HTTP request"))),
+            Err(error) => return Err(self.refuse_and_close(ctx, errors::bad_request(http1::malformed_head_reason(error)))),
         };
         self.head_deadline = None;
         self.requests_seen += 1;

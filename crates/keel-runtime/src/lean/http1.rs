@@ -49,6 +49,20 @@ pub fn parse_head<'b, 'h>(input: &'b [u8], room: &'h mut HeaderRoom<'b>) -> Resu
     Ok(Some((len, head)))
 }
 
+/// What was wrong with a head httparse refused, for the 400's message: the part to fix, in words
+/// a client's author can act on (httparse's own "invalid token" names neither the method nor the
+/// target). Too many headers is answered 431 before this is asked.
+pub fn malformed_head_reason(error: httparse::Error) -> &'static str {
+    match error {
+        httparse::Error::HeaderName => "malformed HTTP request: a header line has no colon, or its name is empty or holds a character not allowed there",
+        httparse::Error::HeaderValue => "malformed HTTP request: a header value holds a control character",
+        httparse::Error::NewLine => "malformed HTTP request: a line does not end in CRLF",
+        httparse::Error::Token => "malformed HTTP request: the method or the target holds a character not allowed there",
+        httparse::Error::Version => "malformed HTTP request: the version is not HTTP/1.0 or HTTP/1.1",
+        httparse::Error::Status | httparse::Error::TooManyHeaders => "malformed HTTP request",
+    }
+}
+
 /// How a request's body is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
