@@ -1,23 +1,22 @@
 //! The request ring: many producer threads, one consumer (the JS thread).
 //!
 //! Memory is `slot_count` slots of [`SLOT_BYTES`]; a frame takes a run of consecutive slots and
-//! never wraps (a producer that would cross the end first publishes a PAD frame). Each slot has a
-//! sequence word, private to Rust, that encodes its state for the position `p` it is at
-//! (positions count slots forever; a slot's index is `p % slot_count`):
+//! never wraps (a producer that would cross the end first publishes a PAD frame). Positions count
+//! slots forever; a slot's index is `p % slot_count`. Each slot has a sequence word, private to
+//! Rust: `seq == p + 1` says the frame whose first slot is at position `p` is published. Any other
+//! value is stale (an earlier lap's, or the initial 0) and says nothing.
 //!
-//! - `seq == p`: free for position `p`;
-//! - `seq == p + 1`: the first slot of a published frame at position `p`;
-//! - interior slots of a frame keep `seq == p` until released;
-//! - on release the consumer stores `seq = p + slot_count` (free for the next lap).
+//! Producer protocol: read `tail`; the run `[tail, tail + n)` is free iff its last position is
+//! below `head + slot_count`, where `head` is the consumer's first unreleased position, loaded
+//! with Acquire. The run is claimed by a compare-and-swap of `tail`, written, then published by a
+//! Release store of `p + 1` into the first slot's sequence.
 //!
-//! Producer protocol: read `tail`; the run `[tail, tail + n)` is free iff the sequence of its
-//! *last* slot equals that slot's position. This holds because the consumer releases slots in
-//! position order with Release stores, so an Acquire load that sees the last slot released also
-//! sees every earlier one released. The run is claimed by a compare-and-swap of `tail`, written,
-//! then published by a Release store of `p + 1` into the first slot's sequence.
-//!
-//! Consumer protocol: [`RequestRing::poll`] releases what the consumer finished with and reports
-//! how many slots from the head hold complete frames. Only one thread may consume.
+//! Consumer protocol: [`RequestRing::poll`] releases what the consumer finished with (it drops
+//! the released frames' attachments, then advances `head` with one Release store, which hands
+//! every released slot back to the producers at once) and reports how many slots from the head
+//! hold complete frames. Only one thread may consume. Releasing costs one store per poll rather
+//! than one per slot: the slot sequences are written by producers only, so the consumer never
+//! takes their cache lines away from them.
 //!
 //! Parking: the consumer stores `parked`, fences, then re-checks the head; a producer publishes,
 //! fences, then swaps `parked` off. With both fences SeqCst at least one side sees the other's
@@ -66,13 +65,27 @@ pub struct RequestRing<A> {
     seqs: Box<[AtomicU64]>,
     attachments: Box<[UnsafeCell<Option<A>>]>,
     slot_count: u64,
-    /// Next position producers will claim.
-    tail: AtomicU64,
-    /// Consumer-owned: first position not yet released.
-    head: AtomicU64,
-    /// Consumer-owned: end of the run the last poll reported ready.
+    /// Next position producers will claim (written by producers on every claim).
+    tail: CacheLine<AtomicU64>,
+    /// Consumer-owned: first position not yet released (written once per poll, read by every
+    /// claim).
+    head: CacheLine<AtomicU64>,
+    /// Consumer-owned: end of the run the last poll reported ready (never read by producers).
     ready_end: AtomicU64,
-    parked: AtomicBool,
+    parked: CacheLine<AtomicBool>,
+}
+
+/// Keeps a field on cache lines of its own, so that writes to it by one thread do not evict its
+/// neighbours from another thread's cache. 128 bytes: Intel's adjacent-line prefetcher moves
+/// lines in pairs.
+#[repr(align(128))]
+struct CacheLine<T>(T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 // SAFETY: slot bytes and attachments are only touched by the producer that claimed the run (from
@@ -88,13 +101,14 @@ impl<A> RequestRing<A> {
         assert!(slot_count >= 4, "a request ring needs at least 4 slots");
         Self {
             slots: (0..slot_count).map(|_| Slot(UnsafeCell::new([0; SLOT_BYTES]))).collect(),
-            seqs: (0..slot_count as u64).map(AtomicU64::new).collect(),
+            // 0 is never `p + 1`, so no slot starts out published.
+            seqs: (0..slot_count).map(|_| AtomicU64::new(0)).collect(),
             attachments: (0..slot_count).map(|_| UnsafeCell::new(None)).collect(),
             slot_count: slot_count as u64,
-            tail: AtomicU64::new(0),
-            head: AtomicU64::new(0),
+            tail: CacheLine(AtomicU64::new(0)),
+            head: CacheLine(AtomicU64::new(0)),
             ready_end: AtomicU64::new(0),
-            parked: AtomicBool::new(false),
+            parked: CacheLine(AtomicBool::new(false)),
         }
     }
 
@@ -145,7 +159,12 @@ impl<A> RequestRing<A> {
         write(bytes);
         // SAFETY: same exclusive claim as above; the consumer reads the attachment only after
         // the Release store below.
-        unsafe { *self.attachments[index].get() = attachment };
+        let cell = unsafe { &mut *self.attachments[index].get() };
+        // Released frames leave their cell empty, so a frame without an attachment usually has
+        // nothing to write, and leaves the cell's cache line to the consumer's cache.
+        if attachment.is_some() || cell.is_some() {
+            *cell = attachment;
+        }
         self.seqs[index].store(position + 1, Ordering::Release);
         if pad > 0 {
             self.publish_pad(start, pad);
@@ -160,24 +179,16 @@ impl<A> RequestRing<A> {
         loop {
             let index = tail % self.slot_count;
             let pad = if index + needed > self.slot_count { self.slot_count - index } else { 0 };
-            let last = tail + pad + needed - 1;
-            let seq = self.seqs[(last % self.slot_count) as usize].load(Ordering::Acquire);
-            if seq < last {
+            let end = tail + pad + needed;
+            // Acquire: pairs with the consumer's Release of `head`, so its reads of these slots
+            // and its drops of their attachments happen before this producer writes them.
+            if end > self.head.load(Ordering::Acquire) + self.slot_count {
                 return Err(PublishError::Full);
             }
-            if seq == last {
-                match self.tail.compare_exchange_weak(
-                    tail,
-                    tail + pad + needed,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Ok((tail, pad)),
-                    Err(now) => tail = now,
-                }
-            } else {
-                // Another producer claimed this run after we read `tail`.
-                tail = self.tail.load(Ordering::Relaxed);
+            match self.tail.compare_exchange_weak(tail, end, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok((tail, pad)),
+                // Another producer claimed first (or a spurious failure): retry from its tail.
+                Err(now) => tail = now,
             }
         }
     }
@@ -221,15 +232,13 @@ impl<A> RequestRing<A> {
         if head + release > ready_end {
             return Err(ConsumeError::ReleaseBeyondReady { release, ready: ready_end - head });
         }
-        for position in head..head + release {
-            let index = (position % self.slot_count) as usize;
-            // SAFETY: the slot was published and reported ready, so the consumer owns it until
-            // the store below hands it back to producers.
-            drop(unsafe { (*self.attachments[index].get()).take() });
-            self.seqs[index].store(position + self.slot_count, Ordering::Release);
-        }
-        let head = head + release;
-        self.head.store(head, Ordering::Relaxed);
+        let head = if release > 0 {
+            self.drop_attachments(head, release);
+            self.head.store(head + release, Ordering::Release);
+            head + release
+        } else {
+            head
+        };
 
         let mut end = head.max(ready_end);
         while end - head < self.slot_count {
@@ -243,6 +252,23 @@ impl<A> RequestRing<A> {
         }
         self.ready_end.store(end, Ordering::Relaxed);
         Ok(end - head)
+    }
+
+    /// Drops the attachments of the frames in the `release` slots from `head`, walking them frame
+    /// by frame (interior slots never hold one).
+    fn drop_attachments(&self, head: u64, release: u64) {
+        let mut position = head;
+        while position < head + release {
+            let index = (position % self.slot_count) as usize;
+            // SAFETY: the frame at `position` was reported ready and is not yet released, so its
+            // header is immutable, and its attachment is the consumer's (this thread's) until
+            // `head` moves past it.
+            let (len, attachment) = unsafe { (self.frame_len_at(index), &mut *self.attachments[index].get()) };
+            if attachment.is_some() {
+                drop(attachment.take());
+            }
+            position += slots_for(len).max(1) as u64;
+        }
     }
 
     /// # Safety
@@ -407,6 +433,46 @@ mod tests {
         ring.poll(1).unwrap();
         assert_eq!(std::sync::Arc::strong_count(&token), 1, "released with its slot");
         assert_eq!(ring.attachment(0), None);
+    }
+
+    #[test]
+    fn a_frame_without_attachment_never_shows_an_earlier_frames() {
+        let ring: RequestRing<u32> = RequestRing::new(4);
+        let mut head = 0;
+        ring.try_publish(FrameKind::Request, 8, Some(7), |_| {}).unwrap();
+        let (_, ready) = drain(&ring, &mut head, 0);
+        assert_eq!(ring.attachment(0), Some(&7));
+        drain(&ring, &mut head, ready);
+        // Three more one-slot frames bring the tail back round to slot 0.
+        for _ in 0..4 {
+            publish(&ring, b"x").unwrap();
+        }
+        let (frames, _) = drain(&ring, &mut head, 0);
+        assert_eq!(frames.len(), 4);
+        for index in 0..4 {
+            assert_eq!(ring.attachment(index), None, "slot {index}");
+        }
+    }
+
+    #[test]
+    fn released_slots_are_reused_only_after_release() {
+        let ring: RequestRing<u32> = RequestRing::new(8);
+        let mut head = 0;
+        // A 3-slot frame and two 1-slot frames, read but not released: 3 slots stay free.
+        publish(&ring, &[1u8; 2 * SLOT_BYTES]).unwrap();
+        publish(&ring, b"a").unwrap();
+        publish(&ring, b"b").unwrap();
+        let (frames, ready) = drain(&ring, &mut head, 0);
+        assert_eq!((frames.len(), ready), (3, 5));
+        publish(&ring, &[2u8; 2 * SLOT_BYTES]).unwrap();
+        assert_eq!(publish(&ring, b"c"), Err(PublishError::Full));
+        // Releasing them frees the first five slots for the next lap, in one step.
+        let (frames, _) = drain(&ring, &mut head, ready);
+        assert_eq!(frames, vec![(FrameKind::Request as u16, vec![2u8; 2 * SLOT_BYTES])]);
+        for _ in 0..5 {
+            publish(&ring, b"d").unwrap();
+        }
+        assert_eq!(publish(&ring, b"e"), Err(PublishError::Full));
     }
 
     #[test]
