@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::doorbell::Doorbell;
 use crate::errors::{invalid_handler_response, whole, Reply};
-use crate::lean::{Inbound, Mailbox};
+use crate::lean::{ConnKey, Inbound, Mailbox};
 use crate::pending::{PendingTable, Waiter};
 use crate::streaming::{ChunkStream, LoopNotice, StreamTable};
 use crate::typed::TypedEndpoints;
@@ -227,21 +227,24 @@ impl Bridge {
         let mut delivered = 0;
         let mut offset = 0;
         let mut outcome = Ok(());
-        // Lean-engine workers that were handed something in this batch, woken once each after it.
-        let mut touched: u64 = 0;
+        // What each lean-engine worker is handed in this batch: posted to its inbox with one lock
+        // and woken once, after the batch.
+        let mut outbox: Vec<Vec<(ConnKey, Inbound)>> = Vec::new();
         let mut post = |notice: LoopNotice| {
-            if let Some(mailbox) = self.lean.get().and_then(|boxes| boxes.get(notice.at.worker as usize)) {
-                mailbox.post(notice.at.conn, notice.event);
-                touched |= 1 << notice.at.worker;
+            let worker = notice.at.worker as usize;
+            if outbox.len() <= worker {
+                outbox.resize_with(worker + 1, Vec::new);
             }
+            outbox[worker].push((notice.at.conn, notice.event));
         };
+        let mut taken = self.pending.batch();
         while offset < batch.len() {
             match peek(&batch[offset..]) {
                 Ok(frame) => {
                     let bytes = batch.slice(offset..offset + frame.len);
                     let body = bytes.slice(frame.body_start..);
                     match frame.role {
-                        FrameRole::Whole => match self.pending.take(frame.id) {
+                        FrameRole::Whole => match taken.take(frame.id) {
                             Some(Waiter::Task(waiter)) => {
                                 let _ = waiter.send(Delivery::Whole(bytes));
                             }
@@ -250,7 +253,7 @@ impl Bridge {
                         },
                         // Streams are registered here, on the JS thread, so that chunks
                         // committed in this same batch find them.
-                        FrameRole::StreamHead => match self.pending.take(frame.id) {
+                        FrameRole::StreamHead => match taken.take(frame.id) {
                             Some(Waiter::Task(waiter)) => {
                                 let stream = self.streams.open(self, frame.id, body, window);
                                 let _ = waiter.send(Delivery::Stream(bytes, stream));
@@ -281,9 +284,11 @@ impl Bridge {
                 }
             }
         }
+        drop(taken);
         if let Some(boxes) = self.lean.get() {
-            for (worker, mailbox) in boxes.iter().enumerate() {
-                if touched & (1 << worker) != 0 {
+            for (mailbox, posts) in boxes.iter().zip(outbox.iter_mut()) {
+                if !posts.is_empty() {
+                    mailbox.post_all(posts);
                     mailbox.wake();
                 }
             }

@@ -82,8 +82,15 @@ impl Mailbox {
         }
     }
 
-    pub fn post(&self, conn: ConnKey, event: Inbound) {
-        lock(&self.queue).push((conn, event));
+    /// Moves everything in `posts` into the inbox with one lock (the JS thread posts a commit's
+    /// answers together; the worker locks the same queue to take them).
+    pub fn post_all(&self, posts: &mut Vec<(ConnKey, Inbound)>) {
+        let mut queue = lock(&self.queue);
+        if queue.is_empty() {
+            std::mem::swap(&mut *queue, posts);
+        } else {
+            queue.append(posts);
+        }
     }
 
     /// Makes sure the worker will look at its inbox (and at the server's phase) soon: at
