@@ -127,6 +127,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_batch_frees_its_slots_when_it_ends_and_skips_stale_ids() {
+        let table: PendingTable<u32> = PendingTable::new(2);
+        let (first, _rx1) = table.acquire().unwrap();
+        let (second, _rx2) = table.acquire().unwrap();
+        let mut batch = table.batch();
+        assert!(batch.take(first).is_some());
+        assert!(batch.take(first).is_none(), "an id is taken once");
+        assert!(batch.take(second).is_some());
+        assert!(table.acquire().is_none(), "the slots return when the batch ends, not before");
+        drop(batch);
+        let (again, _rx3) = table.acquire().unwrap();
+        assert!(again.index == first.index || again.index == second.index);
+        assert!(table.take(first).is_none() && table.take(second).is_none(), "old ids are stale");
+    }
+
+    #[test]
     fn completes_once_and_rejects_stale_ids() {
         let table = PendingTable::new(2);
         let (id, mut rx) = table.acquire().unwrap();
