@@ -70,8 +70,10 @@ pub struct RequestRing<A> {
     /// Consumer-owned: first position not yet released (written once per poll, read by every
     /// claim).
     head: CacheLine<AtomicU64>,
-    /// Consumer-owned: end of the run the last poll reported ready (never read by producers).
-    ready_end: AtomicU64,
+    /// Consumer-owned: end of the run the last poll reported ready. Never read by producers, but
+    /// written on every poll: on a line of its own so that the writes leave the fields above,
+    /// which every claim reads, in the producers' caches.
+    ready_end: CacheLine<AtomicU64>,
     parked: CacheLine<AtomicBool>,
 }
 
@@ -107,7 +109,7 @@ impl<A> RequestRing<A> {
             slot_count: slot_count as u64,
             tail: CacheLine(AtomicU64::new(0)),
             head: CacheLine(AtomicU64::new(0)),
-            ready_end: AtomicU64::new(0),
+            ready_end: CacheLine(AtomicU64::new(0)),
             parked: CacheLine(AtomicBool::new(false)),
         }
     }
