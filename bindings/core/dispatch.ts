@@ -15,6 +15,7 @@
 import type { EndpointEntry } from "./config.js";
 import { ApiContext } from "./context.js";
 import { APIError, INTERNAL_ERROR_BODY } from "./errors.js";
+import { InflightTable } from "./inflight.js";
 import type { KeelRequest } from "./request.js";
 import type { ResponseLike, ResponseWriter } from "./response.js";
 import { DEFAULT_STREAM_WINDOW_BYTES, type StreamOutput } from "./response-stream.js";
@@ -42,8 +43,8 @@ export class Dispatcher {
   private readonly onError: ErrorHandler | undefined;
   /** Whether handlers run with LightResponse as the global Response (web-globals.ts). */
   private readonly lightResponses: boolean;
-  /** Requests with an answer still to come, by `inflightKey`. */
-  private readonly inflight = new Map<number, KeelRequest>();
+  /** Requests with an answer still to come. */
+  private readonly inflight = new InflightTable();
   private flushQueued = false;
   /** Where web Responses are sent (see send-response.ts). */
   private readonly responses: StreamOutput;
@@ -86,7 +87,7 @@ export class Dispatcher {
     if (isPromiseLike(result)) {
       const value = fulfilledValue(result);
       if (value === NOT_YET) {
-        this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+        this.inflight.add(req);
         void this.answerLater(req, result, true);
         return;
       }
@@ -98,22 +99,20 @@ export class Dispatcher {
 
   /** The client of request (idLow, idHigh) went away. Unknown ids are already answered. */
   cancel(idLow: number, idHigh: number): void {
-    const key = inflightKey(idLow, idHigh);
-    const req = this.inflight.get(key);
+    const req = this.inflight.get(idLow, idHigh);
     if (req === undefined) return;
-    this.inflight.delete(key);
+    this.inflight.delete(req);
     req.cancel();
   }
 
   /** Rust credited `bytes` to the streamed response of request (idLow, idHigh). */
   credit(idLow: number, idHigh: number, bytes: number): void {
-    this.inflight.get(inflightKey(idLow, idHigh))?.responseStream?.credit(bytes);
+    this.inflight.get(idLow, idHigh)?.responseStream?.credit(bytes);
   }
 
   /** The runtime is gone: every request still waiting for an answer is canceled. */
   cancelAll(): void {
-    for (const req of this.inflight.values()) req.cancel();
-    this.inflight.clear();
+    for (const req of this.inflight.takeAll()) req.cancel();
   }
 
   /**
@@ -184,7 +183,7 @@ export class Dispatcher {
     // The body is still being read (a stream may read the request too): keep the request
     // readable past this batch, and reachable by CANCEL and CREDIT frames.
     req.settled = false;
-    this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+    this.inflight.add(req);
     sending.then(
       () => {
         req.settled = true;
@@ -234,7 +233,7 @@ export class Dispatcher {
       return this.fail(req, handlerError, false);
     }
     if (isPromiseLike(result)) {
-      this.inflight.set(inflightKey(req.idLow, req.idHigh), req);
+      this.inflight.add(req);
       void this.answerLater(req, result, false);
     } else {
       this.answer(req, result, false);
@@ -247,7 +246,7 @@ export class Dispatcher {
 
   /** An asynchronous answer arrived: stop tracking it and commit it soon, with its neighbours. */
   private settle(req: KeelRequest): void {
-    this.inflight.delete(inflightKey(req.idLow, req.idHigh));
+    this.inflight.delete(req);
     this.flushSoon();
   }
 
@@ -286,16 +285,6 @@ function callApi(route: TypedRoute, req: KeelRequest): unknown {
   if (spilled === null) throw new Error(`Keel: a request for typed endpoint "${route.name}" arrived without its payload.`);
   const memory = { bytes: spilled, view: new DataView(spilled.buffer, spilled.byteOffset, spilled.byteLength), base: 0 };
   return route.handler(readRequest(memory, 0), context);
-}
-
-/**
- * A Map key for a request id that is exact without BigInt: the slot index (32 bits) plus the
- * generation's low 21 bits, 53 bits in all. Two ids in flight at once that share a slot differ
- * by only a few generations (a slot is reused only after its previous request was answered or
- * canceled), so they never share the low 21 bits.
- */
-function inflightKey(idLow: number, idHigh: number): number {
-  return (idHigh & 0x1f_ffff) * 0x1_0000_0000 + idLow;
 }
 
 /** Bun's way to read a promise's outcome without waiting for a microtask. */
