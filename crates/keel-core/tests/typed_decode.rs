@@ -239,3 +239,44 @@ proptest! {
         }
     }
 }
+
+/// The benchmark request with an empty body's required field and this query.
+fn with_query(query: &str) -> Request<'_> {
+    Request { query: Some(query), ..Request::encore(r#"{"requiredKey":[]}"#) }
+}
+
+#[test]
+fn text_values_parse_as_docs_typed_apis_says() {
+    let excitement = |query: &str| {
+        let payload = decode(&schema(), &with_query(query)).map_err(|e| e.message)?;
+        Ok::<i64, String>(TableRef::root(&payload).unwrap().i64(11, 0).unwrap())
+    };
+    // `+` in a query is a space, and spaces around a number are ignored; %2B is a real plus.
+    for (query, value) in [
+        ("name=a&excitement=%2B1", 1),
+        ("name=a&excitement=01", 1),
+        ("name=a&excitement=1e2", 100),
+        ("name=a&excitement=2.0", 2),
+        ("name=a&excitement=+7+", 7),
+        ("name=a&excitement=-9007199254740992", -9007199254740992),
+    ] {
+        assert_eq!(excitement(query), Ok(value), "{query}");
+    }
+    for bad in ["0x10", "Infinity", "NaN", "1.5", "9007199254740993", ""] {
+        let query = format!("name=a&excitement={bad}");
+        let error = decode(&schema(), &with_query(&query)).expect_err(&query);
+        assert_eq!((error.field.as_str(), error.source.label()), ("excitement", "query"), "{query}");
+    }
+
+    let name = |query: &str| {
+        let payload = decode(&schema(), &with_query(query)).expect(query);
+        TableRef::root(&payload).unwrap().str(10).unwrap().map(str::to_owned)
+    };
+    assert_eq!(name("name=first&excitement=1&name=second"), Some("first".into()), "a scalar takes the first value");
+    assert_eq!(name("name=%ff%2B+x&excitement=1"), Some("\u{FFFD}+ x".into()), "bytes that are not UTF-8 become U+FFFD");
+
+    let mut request = Request::encore(r#"{"requiredKey":[]}"#);
+    request.params.push(("page", "%ff"));
+    let error = decode(&schema(), &request).expect_err("a path param that is not UTF-8");
+    assert_eq!((error.field.as_str(), error.source.label()), ("page", "path"));
+}
