@@ -98,3 +98,45 @@ describe("connections", () => {
     assert.equal(await (await fetch(`${app.base}/plain`)).text(), "plain");
   });
 });
+
+describe("idleTimeout", () => {
+  let uploads = 0;
+  const app = useServer({
+    idleTimeout: 0.3,
+    routes: {
+      "/upload": {
+        POST: async (req) => {
+          uploads++;
+          return { body: `got ${(await req.text()).length} bytes` };
+        },
+      },
+    },
+  });
+
+  test("a request body that stops arriving gets 408 and the connection closes; no handler runs", async () => {
+    const connection = await RawConnection.open(app.server.port);
+    const started = Date.now();
+    connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nthe first ten");
+    const response = await connection.readResponse();
+    await connection.closed;
+    assert.equal(response.status, 408);
+    assert.equal(JSON.parse(response.body.toString()).code, "deadline_exceeded");
+    assert.ok(Date.now() - started >= 250, `answered after ${Date.now() - started} ms, before the 300 ms timeout`);
+    assert.equal(uploads, 0);
+  });
+
+  test("a slow but steady body is read whole, however long it takes in all", async () => {
+    const connection = await RawConnection.open(app.server.port);
+    connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n");
+    // Six bytes over ~0.9 s, three times the timeout, never more than 150 ms apart.
+    for (const byte of "steady") {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      connection.write(byte);
+    }
+    const response = await connection.readResponse();
+    connection.destroy();
+    assert.equal(response.status, 200);
+    assert.equal(response.body.toString(), "got 6 bytes");
+    assert.equal(uploads, 1);
+  });
+});

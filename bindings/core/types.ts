@@ -41,7 +41,11 @@ export interface ServeOptions {
   error?: ErrorHandler;
   /** Largest request body in bytes (default 2 MiB); larger ones get 413 JSON. */
   maxRequestBodySize?: number;
-  /** Seconds a keep-alive connection may sit idle (default 60). */
+  /**
+   * Seconds a connection may go without a byte from the client while Keel waits for one
+   * (default 10, as Bun.serve): between requests it is then closed; in the middle of a request
+   * body, the request is answered 408 `deadline_exceeded` and the connection closed.
+   */
   idleTimeout?: number;
   /** Rust I/O threads (default: one per core less the one the JS thread needs; at least one). */
   threads?: number;

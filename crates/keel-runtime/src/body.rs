@@ -1,4 +1,6 @@
-//! Reading request bodies under a size limit.
+//! Reading request bodies under a size limit and an inactivity timeout.
+
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -9,15 +11,17 @@ pub enum ReadError {
     TooLarge(Incoming, u64),
     /// The client broke off or sent malformed chunking.
     Broken,
+    /// Nothing arrived for the inactivity timeout.
+    Stalled,
 }
 
-/// Reads the whole body, stopping as soon as it passes `limit` bytes. A body that arrives in
-/// one frame is returned without a copy.
-pub async fn read_limited(mut body: Incoming, limit: u64) -> Result<Bytes, ReadError> {
+/// Reads the whole body, stopping as soon as it passes `limit` bytes or nothing arrives for
+/// `idle`. A body that arrives in one frame is returned without a copy.
+pub async fn read_limited(mut body: Incoming, limit: u64, idle: Duration) -> Result<Bytes, ReadError> {
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
     let mut total = 0u64;
-    while let Some(frame) = body.frame().await {
+    while let Some(frame) = tokio::time::timeout(idle, body.frame()).await.map_err(|_| ReadError::Stalled)? {
         let Ok(data) = frame.map_err(|_| ReadError::Broken)?.into_data() else {
             continue; // trailers carry nothing the application reads
         };

@@ -150,6 +150,12 @@ impl Config {
         Duration::from_millis(self.header_read_timeout_ms.min(self.idle_timeout_ms))
     }
 
+    /// How long a request body may go without a byte arriving before the request is answered
+    /// 408 and the connection closed.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
+
     pub fn queue_timeout(&self) -> Duration {
         Duration::from_millis(self.queue_timeout_ms)
     }

@@ -66,6 +66,20 @@ pub fn body_too_large(limit: u64) -> Reply {
     response
 }
 
+/// 408 for a request whose body stopped arriving for `waited_ms`; the connection is closed
+/// after it. (`deadline_exceeded` maps to 504 for a handler; a client that went quiet is HTTP's
+/// 408, as an over-large upload is 413 rather than `resource_exhausted`'s 429.)
+pub fn body_stalled(waited_ms: u64) -> Reply {
+    let mut response = json_error(
+        StatusCode::REQUEST_TIMEOUT,
+        "deadline_exceeded",
+        &format!("the request body stalled: nothing arrived for {waited_ms} ms"),
+        None,
+    );
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 pub fn headers_too_large() -> Reply {
     json_error(
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,

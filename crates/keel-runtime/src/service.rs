@@ -68,13 +68,15 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
     let body = if hyper::body::Body::is_end_stream(&body) {
         Bytes::new()
     } else {
-        match body::read_limited(body, limit).await {
+        let idle = bridge.config.idle_timeout();
+        match body::read_limited(body, limit, idle).await {
             Ok(body) => body,
             Err(body::ReadError::TooLarge(rest, read)) => {
                 discard(rest, read, limit).await;
                 return errors::body_too_large(limit);
             }
             Err(body::ReadError::Broken) => return errors::bad_body(),
+            Err(body::ReadError::Stalled) => return errors::body_stalled(bridge.config.idle_timeout_ms),
         }
     };
 

@@ -174,6 +174,9 @@ pub struct Conn {
     read_paused: bool,
     /// When the connection must have sent a complete request head (or be closed).
     head_deadline: Option<Instant>,
+    /// While a request body is arriving: when more of it must have come (each read pushes it
+    /// back by the idle timeout), or the request is answered 408 and the connection closed.
+    body_deadline: Option<Instant>,
     /// Since when the request at the front of the unread bytes has been waiting for room in the ring or the table.
     stalled_since: Option<Instant>,
     /// Requests taken off this connection so far (HTTP/2 can only start a connection).
@@ -199,6 +202,7 @@ impl Conn {
             queue: VecDeque::new(),
             read_paused: false,
             head_deadline: Some(head_deadline),
+            body_deadline: None,
             stalled_since: None,
             requests_seen: 0,
             dirty: false,
@@ -262,7 +266,11 @@ impl Conn {
                 self.read_paused = true;
                 return Ok(false);
             }
-            match self.rbuf.read_from(&mut self.socket) {
+            let read = self.rbuf.read_from(&mut self.socket);
+            if matches!(read, Ok(Filled { bytes: 1.., .. })) && self.body_deadline.is_some() {
+                self.body_deadline = Some(ctx.now + ctx.bridge.config.idle_timeout());
+            }
+            match read {
                 Ok(Filled { bytes: 0, .. }) => return Ok(true),
                 Ok(Filled { bytes, room }) if bytes < room => return Ok(false), // drained: the socket had no more
                 Ok(_) => {}
@@ -353,6 +361,9 @@ impl Conn {
             let chunked = (facts.framing == Framing::Chunked)
                 .then(|| ChunkedBody { decoder: ChunkedDecoder::default(), cursor: head_len, body: Vec::new(), done: None });
             self.read = ReadState::Body { head_len, facts, chunked };
+            let deadline = ctx.now + ctx.bridge.config.idle_timeout();
+            ctx.wake_by(deadline);
+            self.body_deadline = Some(deadline);
             return Ok(true);
         };
         let keep_alive = facts.keep_alive && !ctx.draining;
@@ -426,6 +437,7 @@ impl Conn {
         match outcome {
             Dispatched::Slot(slot) => {
                 self.stalled_since = None;
+                self.body_deadline = None;
                 self.rbuf.consume(consumed);
                 self.read = if keep_alive { ReadState::Head } else { ReadState::Done };
                 self.queue.push_back(slot);
@@ -446,6 +458,7 @@ impl Conn {
     /// Answers `reply` after what is owed, and takes no more requests: the stream cannot be
     /// trusted past this point.
     fn refuse_and_close(&mut self, ctx: &Ctx<'_>, reply: Reply) -> Flow {
+        self.body_deadline = None;
         let mut bytes = Vec::new();
         render_reply(&mut bytes, reply, false, true, ctx.date);
         self.queue.push_back(Slot::Ready { bytes, close: true });
@@ -459,6 +472,7 @@ impl Conn {
     /// not sent the body), the body is read and dropped, within bounds, before closing: closing
     /// with unread input makes the kernel reset the connection, which can destroy the 413.
     fn refuse_upload(&mut self, ctx: &Ctx<'_>, limit: u64, end: DiscardEnd) {
+        self.body_deadline = None;
         let mut bytes = Vec::new();
         render_reply(&mut bytes, errors::body_too_large(limit), false, true, ctx.date);
         self.queue.push_back(Slot::Ready { bytes, close: true });
@@ -657,6 +671,15 @@ impl Conn {
             }
             self.head_deadline = None;
         }
+        if self.body_deadline.is_some_and(|deadline| ctx.now >= deadline) {
+            self.body_deadline = None;
+            // A body that is complete and only waits for room in the ring is not the client's
+            // delay: the queue timeout covers it.
+            if matches!(self.read, ReadState::Body { .. }) && self.stalled_since.is_none() {
+                let waited_ms = ctx.bridge.config.idle_timeout_ms;
+                return self.refuse_and_close(ctx, errors::body_stalled(waited_ms));
+            }
+        }
         if self.stalled_since.is_some() && matches!(self.read, ReadState::Body { .. }) {
             self.read_body(ctx);
             return self.advance(ctx);
@@ -674,7 +697,7 @@ impl Conn {
             _ => None,
         };
         let retry = self.stalled_since.map(|_| now + STALL_RETRY);
-        [self.head_deadline, discard, retry].into_iter().flatten().min()
+        [self.head_deadline, self.body_deadline, discard, retry].into_iter().flatten().min()
     }
 
     /// Tells JS that everything still owed on this connection is abandoned.

@@ -364,6 +364,43 @@ fn a_slow_request_head_is_cut_off_by_the_header_read_timeout() {
 }
 
 #[test]
+fn a_request_body_that_stops_arriving_gets_408_and_the_connection_closes() {
+    let h = Harness::start(&format!(r#"{{{BASE},"idleTimeoutMs":300}}"#), echo_path());
+    let partial: [&[u8]; 2] = [
+        b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nthe first ten",
+        b"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n",
+    ];
+    for bytes in partial {
+        let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+        stream.write_all(bytes).unwrap();
+        let started = std::time::Instant::now();
+        let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+        let waited = started.elapsed();
+        assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+        assert!(response.contains(r#""code":"deadline_exceeded""#), "{response}");
+        assert!(closed, "the connection was closed after the 408");
+        assert!(waited >= Duration::from_millis(250) && waited < Duration::from_secs(3), "{waited:?}");
+    }
+    assert!(h.seen.try_recv().is_err(), "no unfinished request reached the consumer");
+}
+
+#[test]
+fn a_slow_but_steady_body_is_not_cut_off() {
+    let h = Harness::start(&format!(r#"{{{BASE},"idleTimeoutMs":300}}"#), echo_path());
+    let mut stream = TcpStream::connect(("127.0.0.1", h.port())).unwrap();
+    stream.write_all(b"POST /upload HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 8\r\n\r\n").unwrap();
+    // Eight bytes over ~1.2 s, four times the idle timeout, but never more than 150 ms apart.
+    for byte in b"steadily" {
+        thread::sleep(Duration::from_millis(150));
+        stream.write_all(&[*byte]).unwrap();
+    }
+    let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("/upload None steadily"), "the whole body arrived: {response}");
+    assert!(closed);
+}
+
+#[test]
 fn http2_with_prior_knowledge_is_served_too() {
     let h = Harness::start(&format!("{{{BASE}}}"), echo_path());
     let port = h.port();
