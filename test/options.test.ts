@@ -109,6 +109,19 @@ describe("serve() options", () => {
     }
   });
 
+  test("route tables the router cannot serve are refused with the route named", () => {
+    const refused = (routes: ServeOptions["routes"], message: RegExp) =>
+      assert.throws(() => serve({ hostname: "127.0.0.1", port: 0, routes }), (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(error.message, /^keel_open failed \(KEEL_ERR_CONFIG\): /);
+        assert.match(error.message, message);
+        return true;
+      });
+    refused({ "/a/:id/b/:id": handler }, /route path "\/a\/:id\/b\/:id" names the parameter "id" twice/);
+    refused({ "/a/:": handler }, /has a ':' with no parameter name after it/);
+    refused({ "/a/:id": handler, "/a/:name": handler }, /route \* \/a\/:name: .*conflict/);
+  });
+
   test("stop() checks its grace period", async () => {
     const server = serve({ fetch: handler, hostname: "127.0.0.1", port: 0 });
     try {

@@ -47,11 +47,22 @@ fn to_matchit_pattern(path: &str) -> Result<String, RouteError> {
         return Err(RouteError(format!("route path {path:?} must start with '/'")));
     }
     let mut out = String::with_capacity(path.len() + 8);
+    let mut names: Vec<&str> = Vec::new();
     for (i, segment) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
         if let Some(name) = segment.strip_prefix(':') {
+            if name.is_empty() {
+                return Err(RouteError(format!("route path {path:?} has a ':' with no parameter name after it, like /users/:id")));
+            }
+            // The handler gets the params by name: a second `:id` would silently hide the first.
+            if names.contains(&name) {
+                return Err(RouteError(format!(
+                    "route path {path:?} names the parameter {name:?} twice; give each parameter a name of its own"
+                )));
+            }
+            names.push(name);
             out.push('{');
             out.push_str(name);
             out.push('}');
@@ -195,5 +206,8 @@ mod tests {
         assert!(error(&[spec("GET", "nope")]).contains("must start with '/'"));
         assert!(error(&[spec("GET", "/a"), spec("get", "/a")]).contains("twice"));
         assert!(Router::new(&[spec("GET", "/a/:x"), spec("GET", "/a/:y")]).is_err());
+        assert!(error(&[spec("GET", "/a/:id/b/:id")]).contains(r#"names the parameter "id" twice"#));
+        assert!(error(&[spec("GET", "/a/:")]).contains("no parameter name"));
+        assert!(Router::new(&[spec("GET", "/a/:id/b/:other")]).is_ok());
     }
 }
