@@ -41,6 +41,15 @@ pub async fn serve(bridge: Arc<Bridge>, conn: Arc<ConnectionInfo>, request: Requ
 
 async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<Incoming>) -> Reply {
     let (parts, body) = request.into_parts();
+    // hyper frames a body by its last coding alone; the lean engine's rule holds here too.
+    let mut codings = parts.headers.get_all(header::TRANSFER_ENCODING).iter();
+    if let Some(first) = codings.next() {
+        if !crate::lean::is_only_chunked(first.as_bytes()) || codings.next().is_some() {
+            let mut refused = errors::bad_request("unsupported transfer-encoding: only chunked is read; send the body chunked or with a content-length");
+            refused.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            return refused;
+        }
+    }
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let (endpoint, params) = match bridge.router.route(method, path) {

@@ -86,6 +86,11 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .any(|part| part.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
+/// Whether a Transfer-Encoding value names the one coding Keel reads, `chunked`, and nothing else.
+pub fn is_only_chunked(value: &[u8]) -> bool {
+    value.trim_ascii().eq_ignore_ascii_case(b"chunked")
+}
+
 /// Reads framing and connection facts from a parsed head; `Err` names why the head is unusable
 /// (answered with 400 and a closed connection, as request smuggling defences require).
 pub fn head_facts(http10: bool, headers: &[httparse::Header<'_>]) -> Result<HeadFacts, &'static str> {
@@ -104,10 +109,10 @@ pub fn head_facts(http10: bool, headers: &[httparse::Header<'_>]) -> Result<Head
             }
             length = Some(parsed);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            // Only `chunked` as the last coding can be read; anything else has no knowable end.
-            let last = header.value.rsplit(|&b| b == b',').next().unwrap_or_default().trim_ascii();
-            if http10 || !last.eq_ignore_ascii_case(b"chunked") {
-                return Err("unsupported transfer-encoding");
+            // Only `chunked`, once: without it last the body has no knowable end, and Keel
+            // decodes no other coding (gzip bytes must not reach the app as if they were the body).
+            if http10 || chunked || !is_only_chunked(header.value) {
+                return Err("unsupported transfer-encoding: only chunked is read; send the body chunked or with a content-length");
             }
             chunked = true;
         } else if name.eq_ignore_ascii_case("connection") {
@@ -394,7 +399,7 @@ mod tests {
         let f = facts(false, &[("Content-Length", "12")]).unwrap();
         assert_eq!(f.framing, Framing::Length(12));
         assert!(f.keep_alive);
-        assert_eq!(facts(false, &[("transfer-encoding", "gzip, chunked")]).unwrap().framing, Framing::Chunked);
+        assert_eq!(facts(false, &[("transfer-encoding", "Chunked ")]).unwrap().framing, Framing::Chunked);
         assert!(!facts(false, &[("connection", "Close")]).unwrap().keep_alive);
         assert!(!facts(true, &[]).unwrap().keep_alive);
         assert!(facts(true, &[("connection", "keep-alive")]).unwrap().keep_alive);
@@ -408,6 +413,11 @@ mod tests {
         assert!(facts(false, &[("content-length", "+1")]).is_err());
         assert!(facts(false, &[("content-length", "x")]).is_err());
         assert!(facts(false, &[("transfer-encoding", "gzip")]).is_err());
+        // Codings Keel does not decode are refused even when chunked frames them.
+        assert!(facts(false, &[("transfer-encoding", "gzip, chunked")]).is_err());
+        assert!(facts(false, &[("transfer-encoding", "chunked, chunked")]).is_err());
+        assert!(facts(false, &[("transfer-encoding", "gzip"), ("transfer-encoding", "chunked")]).is_err());
+        assert!(facts(false, &[("transfer-encoding", "chunked"), ("transfer-encoding", "chunked")]).is_err());
         assert!(facts(false, &[("content-length", "3"), ("content-length", "3")]).is_ok());
     }
 

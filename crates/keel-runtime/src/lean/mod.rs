@@ -17,6 +17,9 @@ mod read_buf;
 mod wake_js;
 mod worker;
 
+/// The one Transfer-Encoding both engines accept (the hyper engine checks it in service.rs).
+pub(crate) use http1::is_only_chunked;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 

@@ -268,12 +268,15 @@ fn graceful_shutdown_finishes_in_flight_work_refuses_new_connections_then_report
 #[test]
 fn malformed_http_gets_400_and_the_connection_closes() {
     let h = Harness::start(&format!("{{{BASE}}}"), echo_path());
-    let malformed: [&[u8]; 5] = [
+    let malformed: [&[u8]; 7] = [
         b"GARBAGE\r\n\r\n",
         b"GET /x HTTP/1.1\r\nBad Header\r\n\r\n",
         b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
         b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+        // A coding Keel does not decode: its bytes must not reach the app as the body.
+        b"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        b"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
     ];
     for request in malformed {
         // `exchange` reads to EOF, so returning at all proves the server closed the connection.
