@@ -70,12 +70,16 @@ pub fn body_too_large(limit: u64) -> Reply {
 /// after it. (`deadline_exceeded` maps to 504 for a handler; a client that went quiet is HTTP's
 /// 408, as an over-large upload is 413 rather than `resource_exhausted`'s 429.)
 pub fn body_stalled(waited_ms: u64) -> Reply {
-    let mut response = json_error(
-        StatusCode::REQUEST_TIMEOUT,
-        "deadline_exceeded",
-        &format!("the request body stalled: nothing arrived for {waited_ms} ms"),
-        None,
-    );
+    client_too_slow(format!("the request body stalled: nothing arrived for {waited_ms} ms"))
+}
+
+/// 408 for a request head still incomplete after `waited_ms`; the connection is closed after it.
+pub fn head_stalled(waited_ms: u64) -> Reply {
+    client_too_slow(format!("the request head was not complete within {waited_ms} ms"))
+}
+
+fn client_too_slow(message: String) -> Reply {
+    let mut response = json_error(StatusCode::REQUEST_TIMEOUT, "deadline_exceeded", &message, None);
     response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }

@@ -18,3 +18,18 @@ fn threads_are_named_by_role() {
     assert!(names.iter().any(|n| n == "keel-rt"), "the tokio thread named keel-rt among {names:?}");
     drop(runtime);
 }
+
+/// A head still incomplete at the header-read timeout is answered 408 before the connection
+/// closes (an idle connection, with nothing sent, is closed silently: the idle-timeout case).
+#[test]
+fn an_incomplete_head_is_answered_408_before_the_close() {
+    let (response, closed, _) =
+        send_and_await_close(r#""headerReadTimeoutMs":300"#, b"GET /slow HTTP/1.1\r\nHost: t\r\n");
+    assert!(closed);
+    assert!(response.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{response}");
+    assert!(response.contains("connection: close\r\n"), "{response}");
+    assert!(
+        response.ends_with(r#"{"code":"deadline_exceeded","message":"the request head was not complete within 300 ms"}"#),
+        "{response}"
+    );
+}

@@ -666,10 +666,15 @@ impl Conn {
             }
         }
         if self.head_deadline.is_some_and(|deadline| ctx.now >= deadline) {
-            if self.queue.is_empty() && self.wpos == self.wbuf.len() {
-                return Flow::Close;
-            }
             self.head_deadline = None;
+            if self.queue.is_empty() && self.wpos == self.wbuf.len() {
+                // An idle connection just closes; one that sent part of a head is told why.
+                if self.rbuf.is_empty() {
+                    return Flow::Close;
+                }
+                let waited_ms = ctx.bridge.config.head_wait_timeout().as_millis() as u64;
+                return self.refuse_and_close(ctx, errors::head_stalled(waited_ms));
+            }
         }
         if self.body_deadline.is_some_and(|deadline| ctx.now >= deadline) {
             self.body_deadline = None;

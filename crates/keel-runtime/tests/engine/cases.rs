@@ -362,7 +362,8 @@ fn a_slow_request_head_is_cut_off_by_the_header_read_timeout() {
     let (response, closed, waited) =
         send_and_await_close(r#""headerReadTimeoutMs":300"#, b"GET /slow HTTP/1.1\r\nHost: t\r\n");
     assert!(closed, "the connection was closed; got {response:?}");
-    assert!(!response.contains("200 OK"), "{response}");
+    // The lean engine says why first (engine_lean.rs checks the answer); hyper closes silently.
+    assert!(response.is_empty() || response.starts_with("HTTP/1.1 408"), "{response}");
     assert!(waited < Duration::from_secs(3));
 }
 
