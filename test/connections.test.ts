@@ -102,7 +102,7 @@ describe("connections", () => {
 describe("idleTimeout", () => {
   let uploads = 0;
   const app = useServer({
-    idleTimeout: 0.3,
+    idleTimeout: 0.6,
     routes: {
       "/upload": {
         POST: async (req) => {
@@ -121,22 +121,23 @@ describe("idleTimeout", () => {
     await connection.closed;
     assert.equal(response.status, 408);
     assert.equal(JSON.parse(response.body.toString()).code, "deadline_exceeded");
-    assert.ok(Date.now() - started >= 250, `answered after ${Date.now() - started} ms, before the 300 ms timeout`);
+    assert.ok(Date.now() - started >= 550, `answered after ${Date.now() - started} ms, before the 600 ms timeout`);
     assert.equal(uploads, 0);
   });
 
   test("a slow but steady body is read whole, however long it takes in all", async () => {
     const connection = await RawConnection.open(app.server.port);
-    connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n");
-    // Six bytes over ~0.9 s, three times the timeout, never more than 150 ms apart.
-    for (const byte of "steady") {
+    connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n");
+    // Eight bytes over ~1.2 s, twice the timeout, but only 150 ms apart (a wide margin for a
+    // busy test machine's timers).
+    for (const byte of "steadily") {
       await new Promise((resolve) => setTimeout(resolve, 150));
       connection.write(byte);
     }
     const response = await connection.readResponse();
     connection.destroy();
     assert.equal(response.status, 200);
-    assert.equal(response.body.toString(), "got 6 bytes");
+    assert.equal(response.body.toString(), "got 8 bytes");
     assert.equal(uploads, 1);
   });
 });
