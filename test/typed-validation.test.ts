@@ -106,6 +106,11 @@ describe("typed validation", () => {
     await rejects({ scores: { a: 1, b: -1 } }, invalid('scores["b"]', "Min", "must be at least 0"));
   });
 
+  test("a key given twice, in an object or a record, is refused", async () => {
+    await rejects('{"min":10,"min":11}', invalid("min", "json", "appears twice"));
+    await rejects('{"scores":{"a":1,"b":2,"a":3}}', invalid('scores["a"]', "json", "appears twice"));
+  });
+
   test("arrays check each element", async () => {
     await accepts({ list: [] }, { list: [0, 1, 2] });
     await rejects({ list: [0, 1, -2] }, invalid("list[2]", "Min", "must be at least 0"));

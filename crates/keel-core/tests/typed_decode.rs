@@ -280,3 +280,19 @@ fn text_values_parse_as_docs_typed_apis_says() {
     let error = decode(&schema(), &request).expect_err("a path param that is not UTF-8");
     assert_eq!((error.field.as_str(), error.source.label()), ("page", "path"));
 }
+
+#[test]
+fn a_record_key_given_twice_is_refused_like_an_object_field() {
+    let error = reject(&Request::encore(r#"{"requiredKey":[],"tags":{"a":1,"b":2,"a":3}}"#));
+    assert_eq!((error.field.as_str(), error.rule, error.message.as_str()), (r#"tags["a"]"#, "json", "appears twice"));
+    // The same key spelled with an escape is the same key.
+    let error = reject(&Request::encore(r#"{"requiredKey":[],"tags":{"ab":1,"a\u0062":2}}"#));
+    assert_eq!(error.field, r#"tags["ab"]"#);
+    // 100,000 distinct keys are still read in linear time.
+    let mut body = String::from(r#"{"requiredKey":[],"tags":{"#);
+    for i in 0..100_000 {
+        body.push_str(&format!(r#"{}"k{i}":{i}"#, if i > 0 { "," } else { "" }));
+    }
+    body.push_str("}}");
+    decode(&schema(), &Request::encore(&body)).expect("distinct keys");
+}

@@ -4,6 +4,8 @@
 //! Errors travel as a serde error to unwind the parser; the structured error stays in the
 //! decoder (`Decoder::error`), set by the first failure.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -203,7 +205,15 @@ fn decode_record<'de, A: MapAccess<'de>>(dec: &mut Decoder<'_>, ty: TypeId, mut 
     let element = dec.schema.types[ty].element;
     let value_id = if dec.schema.types[element].kind == Kind::Union { 2 } else { 1 };
     let mark = dec.elements.len();
-    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+    // A repeated key is refused, as in an object: the handler's plain object could hold only
+    // one of the values, and MaxLen would have counted both.
+    let mut keys: HashSet<Cow<'de, str>> = HashSet::new();
+    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        if !keys.insert(key.clone()) {
+            dec.path.push(Segment::Entry(key.into_owned()));
+            dec.fail("json", "appears twice");
+            return Err(abort());
+        }
         let key_offset = dec.create_string(&key);
         dec.path.push(Segment::Entry(key.into_owned()));
         let value = map.next_value_seed(ValueSeed { dec: &mut *dec, ty: element, nullable: false })?;
