@@ -54,16 +54,21 @@ pub fn method_not_allowed(method: &str, path: &str, allow: &[String]) -> Reply {
     response
 }
 
+/// Marks `response` as the connection's last (the lean engine closes after such answers anyway;
+/// hyper needs the header).
+fn closing(mut response: Reply) -> Reply {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// 413; the connection is closed after it, since the rest of the body was not read.
 pub fn body_too_large(limit: u64) -> Reply {
-    let mut response = json_error(
+    closing(json_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         "resource_exhausted",
         &format!("request body exceeds the {limit}-byte limit"),
         Some(serde_json::json!({ "limit": limit })),
-    );
-    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+    ))
 }
 
 /// 408 for a request whose body stopped arriving for `waited_ms`; the connection is closed
@@ -79,9 +84,7 @@ pub fn head_stalled(waited_ms: u64) -> Reply {
 }
 
 fn client_too_slow(message: String) -> Reply {
-    let mut response = json_error(StatusCode::REQUEST_TIMEOUT, "deadline_exceeded", &message, None);
-    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+    closing(json_error(StatusCode::REQUEST_TIMEOUT, "deadline_exceeded", &message, None))
 }
 
 pub fn headers_too_large() -> Reply {
@@ -124,7 +127,7 @@ pub fn invalid_handler_response(reason: &str) -> Reply {
 
 /// 400 for HTTP that cannot be read; the connection is closed after it.
 pub fn bad_request(reason: &str) -> Reply {
-    json_error(StatusCode::BAD_REQUEST, "invalid_argument", &format!("bad request: {reason}"), None)
+    closing(json_error(StatusCode::BAD_REQUEST, "invalid_argument", &format!("bad request: {reason}"), None))
 }
 
 /// 431 for a request head over the size or header-count limit.

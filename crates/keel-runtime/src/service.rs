@@ -45,9 +45,7 @@ async fn handle(bridge: &Arc<Bridge>, conn: &ConnectionInfo, request: Request<In
     let mut codings = parts.headers.get_all(header::TRANSFER_ENCODING).iter();
     if let Some(first) = codings.next() {
         if !crate::lean::is_only_chunked(first.as_bytes()) || codings.next().is_some() {
-            let mut refused = errors::bad_request("unsupported transfer-encoding: only chunked is read; send the body chunked or with a content-length");
-            refused.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
-            return refused;
+            return errors::bad_request(crate::lean::UNSUPPORTED_TRANSFER_ENCODING);
         }
     }
     let method = parts.method.as_str();

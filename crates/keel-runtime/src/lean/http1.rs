@@ -86,6 +86,10 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .any(|part| part.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
+/// Why a request whose Transfer-Encoding is not a single `chunked` is refused (both engines).
+pub const UNSUPPORTED_TRANSFER_ENCODING: &str =
+    "unsupported transfer-encoding: only chunked is read; send the body chunked or with a content-length";
+
 /// Whether a Transfer-Encoding value names the one coding Keel reads, `chunked`, and nothing else.
 pub fn is_only_chunked(value: &[u8]) -> bool {
     value.trim_ascii().eq_ignore_ascii_case(b"chunked")
@@ -112,7 +116,7 @@ pub fn head_facts(http10: bool, headers: &[httparse::Header<'_>]) -> Result<Head
             // Only `chunked`, once: without it last the body has no knowable end, and Keel
             // decodes no other coding (gzip bytes must not reach the app as if they were the body).
             if http10 || chunked || !is_only_chunked(header.value) {
-                return Err("unsupported transfer-encoding: only chunked is read; send the body chunked or with a content-length");
+                return Err(UNSUPPORTED_TRANSFER_ENCODING);
             }
             chunked = true;
         } else if name.eq_ignore_ascii_case("connection") {

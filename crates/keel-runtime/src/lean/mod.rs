@@ -18,7 +18,7 @@ mod wake_js;
 mod worker;
 
 /// The one Transfer-Encoding both engines accept (the hyper engine checks it in service.rs).
-pub(crate) use http1::is_only_chunked;
+pub(crate) use http1::{is_only_chunked, UNSUPPORTED_TRANSFER_ENCODING};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
