@@ -14,7 +14,7 @@ import { emitAccessors } from "./emit/accessors.js";
 import { encodeManifest } from "./emit/manifest.js";
 
 /** Bumped whenever the generator's output changes for the same input. */
-export const GENERATOR_VERSION = "2";
+export const GENERATOR_VERSION = "3";
 
 const INPUTS_FILE = "inputs.json";
 

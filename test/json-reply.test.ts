@@ -4,7 +4,7 @@
 // writer declines the value.
 
 import assert from "node:assert/strict";
-import { JsonOut, type JsonWriter, type KnownKey, type PackedBytes } from "../bindings/core/json-out.js";
+import { JsonOut, type JsonWriter } from "../bindings/core/json-out.js";
 import { ResponseWriter } from "../bindings/core/response.js";
 import { describe, test } from "./harness.js";
 
@@ -49,27 +49,23 @@ function recordingWriter(bufferBytes: number) {
   return { writer, committed, ownFrames };
 }
 
-/** `text` as JsonOut.key takes it: little-endian words, then the bytes after them. */
-function packed(text: string): PackedBytes {
-  const bytes = new TextEncoder().encode(text);
-  const view = new DataView(bytes.buffer);
-  const words: number[] = [];
-  let at = 0;
-  for (; at + 4 <= bytes.length; at += 4) words.push(view.getUint32(at, true));
-  return { words, tail: [...bytes.subarray(at)], length: bytes.length };
+/** `,"text":`, written as the generated writers write a property name (and its comma). */
+function keyText(out: JsonOut): void {
+  const bytes = new TextEncoder().encode(',"text":');
+  if (out.pos + bytes.length > out.limit) return out.overflow();
+  out.bytes.set(bytes, out.pos);
+  out.pos += bytes.length;
 }
-
-const KEY_TEXT: KnownKey = { comma: packed(',"text":'), bare: packed('"text":') };
 
 /** The writer `keel gen` would generate for `{ text: string }`. */
 const writeText: JsonWriter = (out: JsonOut, value: unknown) => {
   if (typeof value !== "object" || value === null || Object.keys(value).join() !== "text") return false;
   const text = (value as { text: unknown }).text;
   if (typeof text !== "string") return false;
-  out.byte(0x7b);
-  out.key(KEY_TEXT, true);
+  const open = out.pos;
+  keyText(out);
   out.string(text);
-  out.byte(0x7d);
+  out.endObject(open);
   return true;
 };
 
@@ -119,6 +115,29 @@ describe("typed replies in the response buffer", () => {
       assert.deepEqual(ownFrames, []);
       assert.deepEqual(committed.flat().map((f) => f.idLow), [1], `buffer of ${bufferBytes} bytes`);
     }
+  });
+
+  test("an object's first comma becomes its brace; with no property it is {}", () => {
+    const write = (room: number, properties: number): string | null => {
+      const bytes = new Uint8Array(64).fill(0x2e);
+      const out = new JsonOut();
+      out.start(bytes, new DataView(bytes.buffer), 2, 2 + room);
+      const open = out.pos;
+      for (let i = 0; i < properties; i++) {
+        keyText(out);
+        out.string(`t${i}`);
+      }
+      out.endObject(open);
+      assert.ok(bytes.subarray(2 + room).every((b) => b === 0x2e), `room ${room}: nothing is written past the limit`);
+      return out.fits ? new TextDecoder().decode(bytes.subarray(2, out.pos)) : null;
+    };
+    assert.equal(write(64 - 2, 0), "{}");
+    assert.equal(write(64 - 2, 1), '{"text":"t0"}');
+    assert.equal(write(64 - 2, 2), '{"text":"t0","text":"t1"}');
+    assert.equal(write(2, 0), "{}");
+    assert.equal(write(1, 0), null);
+    assert.equal(write(13, 1), '{"text":"t0"}');
+    assert.equal(write(12, 1), null);
   });
 
   test("a bad status or header is refused like any response's", () => {

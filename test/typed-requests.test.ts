@@ -142,8 +142,8 @@ describe("typed requests", () => {
   });
 
   test("a reply is sent as JSON.stringify writes it, whatever its shape", async () => {
-    // On Node the generated writer writes what matches the declared type and JSON.stringify the
-    // rest (bindings/core/json-out.ts); on Bun JSON.stringify writes all. The bytes are the same.
+    // The generated writer writes what matches the declared type and JSON.stringify the rest
+    // (bindings/core/json-out.ts). The bytes are the same.
     for (const shape of app.REPLY_SHAPES) {
       const res = await fetch(`${typed.base}/replies?shape=${encodeURIComponent(shape)}`);
       assert.equal(res.status, 200, shape);
