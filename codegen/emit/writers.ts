@@ -120,7 +120,8 @@ export class WriterEmitter {
   private readonly emitted = new Set<string>();
   /** Each object's list of field names, and a function per property name that writes it. */
   private readonly keys: string[] = [];
-  private keyCount = 0;
+  /** `,"name":` → the function that writes it: a name shared by several types is written by one. */
+  private readonly keyWriters = new Map<string, string>();
 
   constructor(private readonly types: readonly Type[]) {}
 
@@ -220,8 +221,11 @@ export class WriterEmitter {
    * time): no loop, no lookup, which is what makes a generated writer beat JSON.stringify.
    */
   private key(name: string): string {
-    const fn = `key$${this.keyCount++}`;
     const text = `,${JSON.stringify(name)}:`;
+    const existing = this.keyWriters.get(text);
+    if (existing !== undefined) return existing;
+    const fn = `key$${this.keyWriters.size}`;
+    this.keyWriters.set(text, fn);
     const bytes = Buffer.from(text, "utf8");
     const lines = [`/** \`${text.replaceAll("*/", "*\\/")}\` */`, `function ${fn}(out) {`, "  const p = out.pos;", `  if (p + ${bytes.length} > out.limit) return out.overflow();`, "  const v = out.view;"];
     let at = 0;

@@ -193,6 +193,15 @@ describe("generated response writers", () => {
     }
   });
 
+  test("each property name is written by one function, however many types share it", async () => {
+    const { manifest } = await load("kinds");
+    const js = emitAccessors(manifest).js;
+    const names = new Set(manifest.types.filter((t) => t.kind === "Object").flatMap((t) => t.fields!.map((f) => f.name)));
+    const shared = [...names].filter((name) => manifest.types.filter((t) => t.kind === "Object" && t.fields!.some((f) => f.name === name)).length > 1);
+    assert.ok(shared.length > 0, "the fixture has a field name in several types");
+    assert.equal(js.match(/^function key\$\d+\(out\) \{$/gm)?.length, names.size);
+  });
+
   test("short of room, a writer writes nothing past its limit and says so", async () => {
     const { manifest, generated } = await load("kinds");
     const endpoint = manifest.endpoints.find((e) => e.name === "saveProfile")!;
