@@ -143,6 +143,9 @@ struct KeySeed<'s> {
     schema: &'s Schema,
     ty: TypeId,
     accept: &'s dyn Fn(usize) -> bool,
+    /// The field tried first: the one after the previous key's. Clients mostly send the fields
+    /// in their declared order, and then one comparison finds each.
+    hint: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
@@ -159,7 +162,11 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
         let fields = &self.schema.types[self.ty].fields;
-        Ok(fields.iter().position(|f| f.name == key).filter(|&i| (self.accept)(i)))
+        let index = match fields.get(self.hint) {
+            Some(field) if field.name == key => Some(self.hint),
+            _ => fields.iter().position(|f| f.name == key),
+        };
+        Ok(index.filter(|&i| (self.accept)(i)))
     }
 }
 
@@ -173,11 +180,13 @@ pub fn decode_object_fields<'de, A: MapAccess<'de>>(
     accept: &dyn Fn(usize) -> bool,
 ) -> Result<(), A::Error> {
     let schema = dec.schema;
-    while let Some(found) = map.next_key_seed(KeySeed { schema, ty, accept })? {
+    let mut hint = 0;
+    while let Some(found) = map.next_key_seed(KeySeed { schema, ty, accept, hint })? {
         let Some(index) = found else {
             map.next_value::<IgnoredAny>()?;
             continue;
         };
+        hint = index + 1;
         let field = &schema.types[ty].fields[index];
         dec.path.push(Segment::Field { ty, index });
         let value = map.next_value_seed(ValueSeed { dec: &mut *dec, ty: field.ty, nullable: field.nullable })?;
