@@ -139,7 +139,7 @@ export class JsonOut {
     p += digits;
     this.pos = p;
     do {
-      const next = Math.floor(rest / 10);
+      const next = (rest / 10) | 0; // rest ≤ 2^31, so the quotient fits; JITs divide as integers
       bytes[--p] = 0x30 + (rest - next * 10);
       rest = next;
     } while (rest > 0);
