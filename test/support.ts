@@ -87,14 +87,19 @@ export async function until(condition: () => boolean, what: string, ms = 5_000):
 }
 
 /** Runs `body` with console.error captured instead of printed. */
-export async function capturingErrors<T>(body: () => Promise<T>): Promise<{ result: T; logged: unknown[][] }> {
+export function capturingErrors<T>(body: () => Promise<T>): Promise<{ result: T; logged: unknown[][] }> {
+  return capturingConsole("error", body);
+}
+
+/** Runs `body` with one console method's output captured instead of printed. */
+export async function capturingConsole<T>(method: "error" | "warn", body: () => Promise<T>): Promise<{ result: T; logged: unknown[][] }> {
   const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void logged.push(args);
+  const original = console[method];
+  console[method] = (...args: unknown[]) => void logged.push(args);
   try {
     return { result: await body(), logged };
   } finally {
-    console.error = original;
+    console[method] = original;
   }
 }
 
