@@ -5,6 +5,7 @@
 mod decoder;
 mod json;
 mod query;
+mod reader;
 pub mod manifest;
 pub mod model;
 mod request;

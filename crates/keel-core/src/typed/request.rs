@@ -2,12 +2,10 @@
 //! and the JSON body, into the request object's table.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
 use super::decoder::{Decoder, Scratch, Segment, ValidationError, Value};
 use super::json::decode_object_fields;
+use super::reader::Reader;
 use super::model::{Field, Kind, Schema, Source, TypeId};
 use super::rules::check_length;
 use super::scalar::{encode, Scalar};
@@ -28,30 +26,6 @@ pub struct RequestDecoder<'s> {
     dec: Decoder<'s>,
     ty: TypeId,
     has_body_fields: bool,
-}
-
-struct BodySeed<'d, 's> {
-    dec: &'d mut Decoder<'s>,
-    ty: TypeId,
-    marks: (usize, usize),
-}
-
-impl<'de> DeserializeSeed<'de> for BodySeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for BodySeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let fields = &self.dec.schema.types[self.ty].fields;
-        decode_object_fields(self.dec, self.ty, self.marks, map, &|i| fields[i].source == Source::Body)
-    }
 }
 
 fn parse_cookies(header: &[u8]) -> impl Iterator<Item = (&str, &str)> {
@@ -113,12 +87,12 @@ impl<'s> RequestDecoder<'s> {
                 },
                 Source::Query => {
                     let name = field.wire_name.as_str();
-                    let mut values = super::query::pairs(query).filter(|(k, _)| k == name).map(|(_, v)| v).peekable();
-                    let Some(first) = values.peek() else { continue };
+                    let mut values = super::query::pairs(query).filter(|(k, _)| k == name).map(|(_, v)| v);
+                    let Some(first) = values.next() else { continue };
                     if self.dec.schema.types[field.ty].kind == Kind::Array {
-                        self.text_array(field, &mut values)
+                        self.text_array(field, &mut std::iter::once(first).chain(values))
                     } else {
-                        self.text(field, first)
+                        self.text(field, &first)
                     }
                 }
                 Source::Header => match (parts.header)(&field.wire_name) {
@@ -152,32 +126,30 @@ impl<'s> RequestDecoder<'s> {
         // instead of checking each one on its own.
         let text = match std::str::from_utf8(body) {
             Ok(text) => text,
-            Err(e) => {
-                return Err(ValidationError {
-                    field: String::new(),
-                    source: Source::Body,
-                    rule: "json",
-                    message: format!("is not valid JSON (not UTF-8 at byte {})", e.valid_up_to()),
-                })
-            }
+            Err(e) => return Err(body_error(format!("is not valid JSON (not UTF-8 at byte {})", e.valid_up_to()))),
         };
-        let mut json = serde_json::Deserializer::from_str(text);
-        let parsed = BodySeed { dec: &mut self.dec, ty: self.ty, marks }
-            .deserialize(&mut json)
-            .and_then(|()| json.end());
-        match parsed {
-            Ok(()) => Ok(()),
-            Err(e) => Err(self.dec.error.take().unwrap_or_else(|| ValidationError {
-                field: String::new(),
-                source: Source::Body,
-                rule: "json",
-                message: if e.is_data() {
-                    "must be a JSON object".to_owned()
-                } else {
-                    format!("is not valid JSON ({e})")
-                },
-            })),
+        let mut reader = Reader::new(text);
+        let parsed = match reader.peek() {
+            Some(b'{') => {
+                reader.bump();
+                let fields = &self.dec.schema.types[self.ty].fields;
+                let in_body = |i: usize| fields[i].source == Source::Body;
+                decode_object_fields(&mut self.dec, &mut reader, self.ty, marks, &in_body).and_then(|()| reader.end())
+            }
+            Some(b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => return Err(body_error("must be a JSON object".to_owned())),
+            _ => reader.expected_value(),
+        };
+        if parsed.is_ok() {
+            return Ok(());
         }
+        if let Some(error) = self.dec.error.take() {
+            return Err(error);
+        }
+        let message = match reader.error {
+            Some(syntax) => format!("is not valid JSON ({})", syntax.describe(text)),
+            None => "is not valid JSON".to_owned(),
+        };
+        Err(body_error(message))
     }
 
     fn text(&mut self, field: &Field, text: &str) -> Option<Value> {
@@ -215,6 +187,11 @@ impl<'s> RequestDecoder<'s> {
             message: "is invalid".to_owned(),
         })
     }
+}
+
+/// A refusal of the body as a whole (no field to name).
+fn body_error(message: String) -> ValidationError {
+    ValidationError { field: String::new(), source: Source::Body, rule: "json", message }
 }
 
 fn ty_guard(schema: &Schema, ty: TypeId) -> &Schema {
