@@ -109,18 +109,6 @@ fn decode_array(dec: &mut Decoder<'_>, r: &mut Reader<'_>, ty: TypeId) -> Step<V
     })
 }
 
-/// The index of the field of `ty` named `key` that `accept` admits. Tries the field after the
-/// previous key's (`hint`) first: clients mostly send the fields in their declared order, and
-/// then one comparison finds each.
-fn field_index(dec: &Decoder<'_>, ty: TypeId, key: &str, hint: usize, accept: &dyn Fn(usize) -> bool) -> Option<usize> {
-    let fields = &dec.schema.types[ty].fields;
-    let index = match fields.get(hint) {
-        Some(field) if field.name == key => Some(hint),
-        _ => fields.iter().position(|f| f.name == key),
-    };
-    index.filter(|&i| accept(i))
-}
-
 /// After `{`: decodes the keys that name fields admitted by `accept` into the fields of the
 /// object of type `ty` opened with `marks`, and skips the others (whatever their depth: the
 /// reader skips without recursing).
@@ -131,15 +119,25 @@ pub fn decode_object_fields(
     marks: (usize, usize),
     accept: &dyn Fn(usize) -> bool,
 ) -> Step<()> {
-    let schema = dec.schema;
+    let fields = &dec.schema.types[ty].fields;
+    // The field tried first: the one after the previous key's. Clients mostly send the fields
+    // in their declared order, and then the key is matched in place, without reading it.
     let mut hint = 0;
-    let mut key = r.first_key()?;
-    while let Some(name) = key {
-        match field_index(dec, ty, &name, hint, accept) {
+    let mut more = r.first_member()?;
+    while more {
+        let expected = fields.get(hint).filter(|_| accept(hint));
+        let index = match expected {
+            Some(field) if r.key_is(&field.name)? => Some(hint),
+            _ => {
+                let key = r.key()?;
+                fields.iter().position(|f| f.name == key).filter(|&i| accept(i))
+            }
+        };
+        match index {
             None => r.skip_value()?,
             Some(index) => {
                 hint = index + 1;
-                let field = &schema.types[ty].fields[index];
+                let field = &fields[index];
                 dec.path.push(Segment::Field { ty, index });
                 let value = decode_value(dec, r, field.ty, field.nullable)?;
                 if !dec.set_field(marks, field, index, value) {
@@ -148,7 +146,7 @@ pub fn decode_object_fields(
                 dec.path.pop();
             }
         }
-        key = r.next_key()?;
+        more = r.next_member()?;
     }
     Ok(())
 }
@@ -161,8 +159,9 @@ fn decode_record<'a>(dec: &mut Decoder<'_>, r: &mut Reader<'a>, ty: TypeId) -> S
     // A repeated key is refused, as in an object: the handler's plain object could hold only
     // one of the values, and MaxLen would have counted both.
     let mut keys: HashSet<Cow<'a, str>> = HashSet::new();
-    let mut next = r.first_key()?;
-    while let Some(key) = next {
+    let mut more = r.first_member()?;
+    while more {
+        let key = r.key()?;
         if !keys.insert(key.clone()) {
             dec.path.push(Segment::Entry(key.into_owned()));
             dec.fail("json", "appears twice");
@@ -190,7 +189,7 @@ fn decode_record<'a>(dec: &mut Decoder<'_>, r: &mut Reader<'a>, ty: TypeId) -> S
         }
         let entry = dec.builder.end_table(entry).value();
         dec.elements.push(Value::Offset(entry));
-        next = r.next_key()?;
+        more = r.next_member()?;
     }
     if let Err(broken) = check_length(dec.elements.len() - mark, &dec.schema.types[ty].rules) {
         dec.fail_rule(broken);

@@ -285,43 +285,69 @@ impl<'a> Reader<'a> {
 
     // ---- containers ----
 
-    /// After an object's `{`: its first key (its `:` consumed), or None for `{}`.
-    pub fn first_key(&mut self) -> Step<Option<Cow<'a, str>>> {
+    /// After an object's `{`: whether a member follows (read its key next); false when the `}`
+    /// was consumed.
+    pub fn first_member(&mut self) -> Step<bool> {
         match self.peek() {
             Some(b'}') => {
                 self.bump();
-                Ok(None)
+                Ok(false)
             }
-            _ => self.key("EOF while parsing an object").map(Some),
+            Some(_) => Ok(true),
+            None => self.unexpected("EOF while parsing an object", ""),
         }
     }
 
-    /// After a member's value: the next key (its `:` consumed), or None at the object's `}`.
-    pub fn next_key(&mut self) -> Step<Option<Cow<'a, str>>> {
+    /// After a member's value: whether another member follows (its `,` consumed; read its key
+    /// next); false when the object's `}` was consumed.
+    pub fn next_member(&mut self) -> Step<bool> {
         match self.peek() {
             Some(b',') => {
                 self.bump();
-                self.key("EOF while parsing a value").map(Some)
+                Ok(true)
             }
             Some(b'}') => {
                 self.bump();
-                Ok(None)
+                Ok(false)
             }
             _ => self.unexpected("EOF while parsing an object", "expected `,` or `}`"),
         }
     }
 
-    /// A key and its `:`; `eof` words the error when the text ends before the key.
-    fn key(&mut self, eof: &'static str) -> Step<Cow<'a, str>> {
+    /// A member's key, and its `:`.
+    pub fn key(&mut self) -> Step<Cow<'a, str>> {
         match self.peek() {
             Some(b'"') => {}
-            _ => return self.unexpected(eof, "key must be a string"),
+            _ => return self.unexpected("EOF while parsing a value", "key must be a string"),
         }
         let key = self.string()?;
+        self.colon()?;
+        Ok(key)
+    }
+
+    /// Whether the member's key is `name`; if so, the key and its `:` are consumed, else nothing
+    /// is (read it with [`key`](Self::key)). Only a key written without escapes is compared,
+    /// in place, so a key in the expected place costs one scan and one comparison.
+    pub fn key_is(&mut self, name: &str) -> Step<bool> {
+        if self.peek() != Some(b'"') {
+            return Ok(false);
+        }
+        let bytes = self.bytes();
+        let start = self.pos + 1;
+        let end = start + plain_run(bytes.get(start..).unwrap_or_default());
+        if bytes.get(end) != Some(&b'"') || bytes.get(start..end) != Some(name.as_bytes()) {
+            return Ok(false);
+        }
+        self.pos = end + 1;
+        self.colon()?;
+        Ok(true)
+    }
+
+    fn colon(&mut self) -> Step<()> {
         match self.peek() {
             Some(b':') => {
                 self.bump();
-                Ok(key)
+                Ok(())
             }
             _ => self.unexpected("EOF while parsing an object", "expected `:`"),
         }
@@ -369,7 +395,8 @@ impl<'a> Reader<'a> {
             match self.peek() {
                 Some(b'{') => {
                     self.bump();
-                    if self.first_key()?.is_some() {
+                    if self.first_member()? {
+                        self.key()?;
                         open.push(b'}');
                         continue;
                     }
@@ -393,7 +420,8 @@ impl<'a> Reader<'a> {
                 match open.last() {
                     None => return Ok(()),
                     Some(b'}') => {
-                        if self.next_key()?.is_some() {
+                        if self.next_member()? {
+                            self.key()?;
                             break;
                         }
                     }
