@@ -5,8 +5,9 @@
 //! The text is `&str`, so it is valid UTF-8 already (the body is checked once): a string without
 //! escapes is borrowed as it is, and every cut falls on an ASCII byte, hence on a character
 //! boundary. The grammar is RFC 8259's, as strict as serde_json's: no trailing commas, no
-//! comments, no control characters inside strings, no lone surrogates. The first error is kept
-//! in the reader and every method then returns [`Abort`], so the decoder unwinds with `?`.
+//! comments, no control characters inside strings, no lone surrogates. A method that finds the
+//! text broken records why in the reader and returns [`Abort`], and the decoder unwinds with `?`
+//! without reading further.
 
 use std::borrow::Cow;
 
@@ -29,7 +30,7 @@ pub struct SyntaxError {
 pub struct Reader<'a> {
     text: &'a str,
     pos: usize,
-    /// The first syntax error, set once; the reader makes no progress after it.
+    /// The first syntax error found (the walk stops there).
     pub error: Option<SyntaxError>,
 }
 
@@ -294,7 +295,7 @@ impl<'a> Reader<'a> {
                 Ok(false)
             }
             Some(_) => Ok(true),
-            None => self.unexpected("EOF while parsing an object", ""),
+            None => self.fail(self.bytes().len(), "EOF while parsing an object"),
         }
     }
 
@@ -361,7 +362,7 @@ impl<'a> Reader<'a> {
                 Ok(false)
             }
             Some(_) => Ok(true),
-            None => self.unexpected("EOF while parsing a list", ""),
+            None => self.fail(self.bytes().len(), "EOF while parsing a list"),
         }
     }
 
