@@ -216,7 +216,7 @@ fn deep_nesting_is_refused_without_exhausting_the_stack() {
     assert_eq!(error.rule, "type", "an array of arrays is not an integer: {error:?}");
     let deep_object = format!(r#"{{"requiredKey":[],"author":{}}}"#, r#"{"email":"#.repeat(50_000));
     assert_eq!(reject(&Request::encore(&deep_object)).field, "author.email");
-    // Unknown keys are skipped by serde_json's iterative skipper: no recursion, so no depth
+    // Unknown keys are skipped by the reader's iterative skipper: no recursion, so no depth
     // limit is needed there (memory is bounded by the body-size limit).
     let unknown_deep = format!(r#"{{"requiredKey":[],"ignored":{}0{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
     assert!(decode(&schema(), &Request::encore(&unknown_deep)).is_ok());
