@@ -104,12 +104,20 @@ impl<'a> Reader<'a> {
 
     // ---- strings ----
 
+    /// For the string whose opening quote is at `self.pos`: where its closing quote is, when
+    /// nothing but plain bytes (no escape, no control character) stands before it.
+    fn plain_string_end(&self) -> Option<usize> {
+        let bytes = self.bytes();
+        let start = self.pos + 1;
+        let end = start + plain_run(bytes.get(start..).unwrap_or_default());
+        (bytes.get(end) == Some(&b'"')).then_some(end)
+    }
+
     /// Reads the string whose opening quote was peeked: borrowed when it holds no escape.
     pub fn string(&mut self) -> Step<Cow<'a, str>> {
         let (text, bytes) = (self.text, self.bytes());
         let mut start = self.pos + 1;
-        let end = start + plain_run(bytes.get(start..).unwrap_or_default());
-        if bytes.get(end) == Some(&b'"') {
+        if let Some(end) = self.plain_string_end() {
             self.pos = end + 1;
             return Ok(Cow::Borrowed(&text[start..end]));
         }
@@ -289,30 +297,13 @@ impl<'a> Reader<'a> {
     /// After an object's `{`: whether a member follows (read its key next); false when the `}`
     /// was consumed.
     pub fn first_member(&mut self) -> Step<bool> {
-        match self.peek() {
-            Some(b'}') => {
-                self.bump();
-                Ok(false)
-            }
-            Some(_) => Ok(true),
-            None => self.fail(self.bytes().len(), "EOF while parsing an object"),
-        }
+        self.first_item(b'}', "EOF while parsing an object")
     }
 
     /// After a member's value: whether another member follows (its `,` consumed; read its key
     /// next); false when the object's `}` was consumed.
     pub fn next_member(&mut self) -> Step<bool> {
-        match self.peek() {
-            Some(b',') => {
-                self.bump();
-                Ok(true)
-            }
-            Some(b'}') => {
-                self.bump();
-                Ok(false)
-            }
-            _ => self.unexpected("EOF while parsing an object", "expected `,` or `}`"),
-        }
+        self.next_item(b'}', "EOF while parsing an object", "expected `,` or `}`")
     }
 
     /// A member's key, and its `:`.
@@ -333,13 +324,11 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'"') {
             return Ok(false);
         }
-        let bytes = self.bytes();
         let start = self.pos + 1;
-        let end = start + plain_run(bytes.get(start..).unwrap_or_default());
-        if bytes.get(end) != Some(&b'"') || bytes.get(start..end) != Some(name.as_bytes()) {
-            return Ok(false);
+        match self.plain_string_end() {
+            Some(end) if self.bytes().get(start..end) == Some(name.as_bytes()) => self.pos = end + 1,
+            _ => return Ok(false),
         }
-        self.pos = end + 1;
         self.colon()?;
         Ok(true)
     }
@@ -356,28 +345,38 @@ impl<'a> Reader<'a> {
 
     /// After an array's `[`: whether an element follows (false: the `]` was consumed).
     pub fn first_element(&mut self) -> Step<bool> {
-        match self.peek() {
-            Some(b']') => {
-                self.bump();
-                Ok(false)
-            }
-            Some(_) => Ok(true),
-            None => self.fail(self.bytes().len(), "EOF while parsing a list"),
-        }
+        self.first_item(b']', "EOF while parsing a list")
     }
 
     /// After an element: whether another follows (false: the `]` was consumed).
     pub fn next_element(&mut self) -> Step<bool> {
+        self.next_item(b']', "EOF while parsing a list", "expected `,` or `]`")
+    }
+
+    /// After a container's opening byte: whether an item follows; false when `close` was consumed.
+    fn first_item(&mut self, close: u8, eof: &'static str) -> Step<bool> {
+        match self.peek() {
+            Some(byte) if byte == close => {
+                self.bump();
+                Ok(false)
+            }
+            Some(_) => Ok(true),
+            None => self.fail(self.bytes().len(), eof),
+        }
+    }
+
+    /// After an item: whether another follows (its `,` consumed); false when `close` was consumed.
+    fn next_item(&mut self, close: u8, eof: &'static str, expected: &'static str) -> Step<bool> {
         match self.peek() {
             Some(b',') => {
                 self.bump();
                 Ok(true)
             }
-            Some(b']') => {
+            Some(byte) if byte == close => {
                 self.bump();
                 Ok(false)
             }
-            _ => self.unexpected("EOF while parsing a list", "expected `,` or `]`"),
+            _ => self.unexpected(eof, expected),
         }
     }
 
