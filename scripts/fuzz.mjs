@@ -64,7 +64,7 @@ const limits = replay ? [] : [`-max_total_time=${seconds}`, "-max_len=4096"];
 console.log(replay ? "fuzz: replaying …" : `fuzz: ${seconds} s; corpus in ${corpus}`);
 const run = spawnSync(binary, [...limits, `-artifact_prefix=${artifacts}`, "-print_final_stats=1", ...passThrough, ...inputs], { stdio: "inherit" });
 if (run.status !== 0) {
-  fail(`the fuzzer stopped with status ${run.status ?? run.signal}: the failing input is in ${artifacts} (replay it with \`npm run fuzz -- <that file>\`)`);
+  fail(`the fuzzer stopped with status ${run.status ?? run.signal}; an input that failed, if it found one, is in ${artifacts} (replay it with \`npm run fuzz -- <that file>\`)`);
 }
 
 function capture(command, commandArgs) {
